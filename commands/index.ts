@@ -1,0 +1,18 @@
+/** Every command, in the order help lists them. Adapters generate their registrations from this list. */
+import type { CommandDefinition } from '../src/core/command.js';
+import { helpCommand } from './help.js';
+import { keyClearCommand } from './key-clear.js';
+import { keySetCommand } from './key-set.js';
+import { keyShowCommand } from './key-show.js';
+import { statusCommand } from './status.js';
+
+export const commands: readonly CommandDefinition[] = [
+  statusCommand,
+  keySetCommand,
+  keyShowCommand,
+  keyClearCommand,
+  helpCommand,
+];
+
+export { validateApiKey } from './key-set.js';
+export { createStatusSubscriber, validateJobId } from './status.js';

@@ -1,0 +1,186 @@
+/**
+ * The configuration contract of DESIGN.md, read once at start-up and checked with zod. A wrong or missing
+ * value stops start-up with a message that names the variable and the fix; the variable names never change.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** Start-up cannot continue; `problems` are one sentence each, naming the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(
+      `Configuration problem${problems.length > 1 ? 's' : ''}:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`,
+    );
+  }
+}
+
+/** Where keys and watches live. */
+export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string };
+
+/** The whole configuration, typed. Platforms are present only when configured. */
+export interface Config {
+  skidioApiUrl: string;
+  discord?: { token: string; apiUrl: string; devGuildId?: string; registerOnStart: boolean };
+  slack?: {
+    botToken: string;
+    signingSecret?: string;
+    appToken?: string;
+    apiUrl: string;
+    adminUserIds: string[];
+  };
+  port: number;
+  store: StoreLocation;
+  keyEncryptionSecret?: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  watchTimeoutMs: number;
+  allowPrivateImageHosts: boolean;
+  maxImageBytes: number;
+}
+
+const booleanText = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((value) => ['true', 'false', '1', '0', 'yes', 'no'].includes(value), 'must be true or false')
+  .transform((value) => ['true', '1', 'yes'].includes(value));
+const httpUrl = z
+  .string()
+  .trim()
+  .refine(
+    (value) => /^https?:\/\/[^\s]+$/i.test(value) && URL.canParse(value),
+    'must be an http:// or https:// URL',
+  );
+const positiveInt = z.coerce.number().int('must be a whole number').positive('must be greater than 0');
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((value) => (value === '' ? undefined : value));
+
+const schema = z.object({
+  SKIDIO_API_URL: httpUrl.default('https://skidiolabs.com/api'),
+  DISCORD_TOKEN: optionalText,
+  DISCORD_API_URL: httpUrl.default('https://discord.com/api'),
+  DISCORD_DEV_GUILD_ID: optionalText.refine(
+    (value) => value === undefined || /^\d{5,20}$/.test(value),
+    'must be a server id (digits)',
+  ),
+  DISCORD_REGISTER_ON_START: booleanText.default(false),
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_APP_TOKEN: optionalText.refine(
+    (value) => value === undefined || value.startsWith('xapp-'),
+    'must be an app-level token starting with xapp-',
+  ),
+  SLACK_API_URL: httpUrl.default('https://slack.com/api/'),
+  SLACK_ADMIN_USER_IDS: z.string().default(''),
+  PORT: z.coerce
+    .number()
+    .int('must be a whole number')
+    .min(0)
+    .max(65535, 'must be a port number (0-65535)')
+    .default(3000),
+  STORE_URL: z
+    .string()
+    .trim()
+    .default('sqlite://data/skidio.sqlite')
+    .refine(
+      (value) => /^(sqlite:\/\/.+|rediss?:\/\/.+)$/.test(value),
+      'must start with sqlite:// or redis://',
+    ),
+  KEY_ENCRYPTION_SECRET: optionalText.refine(
+    (value) => value === undefined || value.length >= 16,
+    'must be at least 16 characters (use a long random string)',
+  ),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SKIDIO_WATCH_TIMEOUT_S: positiveInt.default(1800),
+  SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS: booleanText.default(false),
+  MAX_IMAGE_BYTES: positiveInt.default(26_214_400),
+});
+
+const FIXES: Record<string, string> = {
+  SKIDIO_API_URL: 'for example https://skidiolabs.com/api',
+  STORE_URL: 'for example sqlite://data/skidio.sqlite or redis://127.0.0.1:6379',
+  LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
+};
+
+/** Reads and checks the environment. Throws `ConfigError` listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        const fix = FIXES[name] ? ` (${FIXES[name]})` : '';
+        // Values are never echoed: some of these variables are secrets.
+        return `${name} ${issue.message}${fix}.`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
+    problems.push(
+      'SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set (or set SLACK_APP_TOKEN for Socket Mode).',
+    );
+  }
+  if (!e.SLACK_BOT_TOKEN && (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN)) {
+    problems.push(
+      'SLACK_BOT_TOKEN is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set (the xoxb- token from OAuth & Permissions).',
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    skidioApiUrl: e.SKIDIO_API_URL.replace(/\/+$/, ''),
+    ...(e.DISCORD_TOKEN
+      ? {
+          discord: {
+            token: e.DISCORD_TOKEN,
+            apiUrl: e.DISCORD_API_URL.replace(/\/+$/, ''),
+            registerOnStart: e.DISCORD_REGISTER_ON_START,
+            ...(e.DISCORD_DEV_GUILD_ID ? { devGuildId: e.DISCORD_DEV_GUILD_ID } : {}),
+          },
+        }
+      : {}),
+    ...(e.SLACK_BOT_TOKEN
+      ? {
+          slack: {
+            botToken: e.SLACK_BOT_TOKEN,
+            apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
+            adminUserIds: e.SLACK_ADMIN_USER_IDS.split(',')
+              .map((id) => id.trim())
+              .filter((id) => id !== ''),
+            ...(e.SLACK_SIGNING_SECRET ? { signingSecret: e.SLACK_SIGNING_SECRET } : {}),
+            ...(e.SLACK_APP_TOKEN ? { appToken: e.SLACK_APP_TOKEN } : {}),
+          },
+        }
+      : {}),
+    port: e.PORT,
+    store: storeLocation(e.STORE_URL, cwd),
+    ...(e.KEY_ENCRYPTION_SECRET ? { keyEncryptionSecret: e.KEY_ENCRYPTION_SECRET } : {}),
+    logLevel: e.LOG_LEVEL,
+    watchTimeoutMs: e.SKIDIO_WATCH_TIMEOUT_S * 1000,
+    allowPrivateImageHosts: e.SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS,
+    maxImageBytes: e.MAX_IMAGE_BYTES,
+  };
+}
+
+/** `sqlite://data/x.sqlite` is relative to `cwd`; `sqlite:///abs/x.sqlite` is absolute. */
+function storeLocation(url: string, cwd: string): StoreLocation {
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) return { kind: 'redis', url };
+  const path = url.slice('sqlite://'.length);
+  return { kind: 'sqlite', path: isAbsolute(path) ? path : resolve(cwd, path) };
+}
+
+/** The secrets in a config, so the logger can scrub them from any line. */
+export function configSecrets(config: Config): string[] {
+  return [
+    config.discord?.token,
+    config.slack?.botToken,
+    config.slack?.signingSecret,
+    config.slack?.appToken,
+    config.keyEncryptionSecret,
+  ].filter((secret): secret is string => secret !== undefined);
+}

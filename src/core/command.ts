@@ -1,0 +1,121 @@
+/**
+ * The platform-neutral shape of a command, the invocation an adapter builds from a platform event, and the
+ * reply surface an adapter implements. Commands in `commands/` are written against these types only.
+ */
+import type { ResolvedImages } from './images.js';
+import type { JobStatus } from './job-status.js';
+import type { JobWatcher } from './job-watcher.js';
+import type { Clock, Logger, WorkspaceId } from './ports.js';
+import type { WorkspaceKeyStore } from './workspace-key-store.js';
+
+/** One option of a command. Strings are validated (and may be normalized) by `validate`. */
+export type OptionSpec =
+  | {
+      name: string;
+      description: string;
+      type: 'string';
+      required: boolean;
+      /** A secret (an API key): never echoed, never logged, and on platforms with forms asked for in one. */
+      secret?: boolean;
+      maxLength?: number;
+      validate?(value: string): string;
+    }
+  | { name: string; description: string; type: 'boolean'; required: false };
+
+/** Validated option values by name. */
+export type OptionValues = Record<string, string | boolean | undefined>;
+
+/** Who runs a command. `mention` is the platform's way to address them in a channel message. */
+export interface Requester {
+  id: string;
+  displayName: string;
+  mention: string;
+  isAdmin: boolean;
+}
+
+/** A command as a person invoked it, whatever the platform. */
+export interface Invocation {
+  workspace: WorkspaceId;
+  requester: Requester;
+  command: CommandDefinition;
+  options: OptionValues;
+}
+
+/** A progress update for one job. */
+export interface ProgressReply {
+  jobId: string;
+  status: Extract<JobStatus, { state: 'queued' | 'running' | 'unknown' }>;
+  elapsedMs: number;
+  text: string;
+}
+
+/** A finished job's images, with the line that goes with them. */
+export interface ResultReply {
+  jobId: string;
+  images: ResolvedImages;
+  text: string;
+}
+
+/**
+ * Where replies go. One surface per invocation; the adapter decides how each reply looks on its platform.
+ * `delivery` is the adapter's JSON address of this conversation, stored with a watch so replies can resume
+ * after a restart.
+ */
+export interface ReplySurface {
+  readonly delivery: unknown;
+  progress(reply: ProgressReply): Promise<void>;
+  result(reply: ResultReply): Promise<void>;
+  /** A final failure message about the command (shown where the result would have been). */
+  error(text: string): Promise<void>;
+  /** A message only the requester sees. */
+  privateText(text: string): Promise<void>;
+  /** Asks the requester for a secret in a form; undefined on platforms without forms (the console). */
+  openSecretForm?(command: CommandDefinition): Promise<void>;
+}
+
+/** What handlers may use. */
+export interface CommandServices {
+  keys: WorkspaceKeyStore;
+  watcher: JobWatcher;
+  clock: Clock;
+  logger: Logger;
+  commands: readonly CommandDefinition[];
+}
+
+/** What a handler receives. */
+export interface CommandContext {
+  invocation: Invocation;
+  reply: ReplySurface;
+  services: CommandServices;
+}
+
+/** A command: its grammar, who may run it, whether its replies are private, and what it does. */
+export interface CommandDefinition {
+  /** Words after `/skidio`, e.g. `['status']` or `['key', 'set']`. */
+  path: readonly string[];
+  description: string;
+  options: readonly OptionSpec[];
+  adminOnly: boolean;
+  /** Whether the first reply (and the ack) is visible only to the requester. */
+  isPrivate(options: OptionValues): boolean;
+  /** Replies keep arriving long after the ack (a job watch): adapters must not hold anything up waiting. */
+  longRunning: boolean;
+  handler(context: CommandContext): Promise<void>;
+}
+
+/** `status`, `key set`: the command's words joined. */
+export function commandName(command: CommandDefinition): string {
+  return command.path.join(' ');
+}
+
+/** A one-line usage, e.g. `/skidio status <job_id> [private]`. */
+export function usageOf(command: CommandDefinition): string {
+  const options = command.options.map((option) =>
+    option.type === 'boolean'
+      ? `[${option.name}]`
+      : option.required
+        ? `<${option.name}>`
+        : `[<${option.name}>]`,
+  );
+  return ['/skidio', ...command.path, ...options].join(' ');
+}

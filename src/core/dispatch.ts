@@ -1,0 +1,77 @@
+/**
+ * The dispatch boundary: validates options, checks permission, runs the handler, and turns any error into one
+ * clear reply for the person and one log line for the operator. Nothing a handler throws escapes it.
+ */
+import type {
+  CommandDefinition,
+  CommandServices,
+  Invocation,
+  OptionValues,
+  ReplySurface,
+} from './command.js';
+import { commandName } from './command.js';
+import { BadInputError, PermissionDeniedError, SkidioBotError } from './errors.js';
+import { errorText, UNEXPECTED_ERROR_TEXT } from './messages.js';
+
+/** Checks raw option values against a command's specs; returns validated values or throws `BadInputError`. */
+export function validateOptions(command: CommandDefinition, raw: OptionValues): OptionValues {
+  const values: OptionValues = {};
+  for (const spec of command.options) {
+    const value = raw[spec.name];
+    if (spec.type === 'boolean') {
+      values[spec.name] = value === true || value === 'true';
+      continue;
+    }
+    if (value === undefined || value === '' || typeof value !== 'string') {
+      if (spec.required) throw new BadInputError(`\`/skidio ${commandName(command)}\` needs a ${spec.name}.`);
+      continue;
+    }
+    if (spec.maxLength !== undefined && value.length > spec.maxLength) {
+      throw new BadInputError(`The ${spec.name} is too long (at most ${spec.maxLength} characters).`);
+    }
+    values[spec.name] = spec.validate ? spec.validate(value) : value;
+  }
+  return values;
+}
+
+/** Runs one invocation to its end. Never rejects. */
+export async function dispatch(
+  invocation: Invocation,
+  reply: ReplySurface,
+  services: CommandServices,
+): Promise<void> {
+  const { command, requester, workspace } = invocation;
+  const log = services.logger.child({ command: commandName(command), workspace, user: requester.id });
+  const jobId = typeof invocation.options.job_id === 'string' ? invocation.options.job_id : undefined;
+  try {
+    if (command.adminOnly && !requester.isAdmin) {
+      throw new PermissionDeniedError('admin only');
+    }
+    const options = validateOptions(command, invocation.options);
+    log.info({ jobId }, 'command received');
+    await command.handler({ invocation: { ...invocation, options }, reply, services });
+  } catch (error) {
+    await reportError(error, reply, log, jobId);
+  }
+}
+
+/** Logs an error once and tells the person, without letting a failing reply escape. */
+export async function reportError(
+  error: unknown,
+  reply: ReplySurface,
+  log: CommandServices['logger'],
+  jobId?: string,
+): Promise<void> {
+  const known = error instanceof SkidioBotError;
+  if (known) {
+    const level = error instanceof BadInputError || error instanceof PermissionDeniedError ? 'info' : 'warn';
+    log[level]({ code: error.code, jobId }, `command refused: ${error.message}`);
+  } else {
+    log.error({ err: error, jobId }, 'command failed unexpectedly');
+  }
+  try {
+    await reply.error(known ? errorText(error, jobId) : UNEXPECTED_ERROR_TEXT);
+  } catch (replyError) {
+    log.error({ err: replyError }, 'could not deliver an error reply');
+  }
+}

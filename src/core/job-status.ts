@@ -1,0 +1,247 @@
+/**
+ * Tolerant normalization of a Skidio job body into one union. The API's response bodies are undocumented;
+ * its `{ input: {...} }` envelope is RunPod serverless's, so bodies are read RunPod-style
+ * (`{ id, status, output?, error? }`), accepting the many ways workers put images in `output`.
+ */
+
+/** Where an image is: bytes carried in the body, or a URL to download. */
+export type ImageSource =
+  | { kind: 'inline'; base64: string; mimeType?: string }
+  | { kind: 'url'; url: string };
+
+/** A job's status, normalized. */
+export type JobStatus =
+  | { state: 'queued' }
+  | { state: 'running' }
+  | { state: 'completed'; images: ImageSource[] }
+  | { state: 'failed'; reason: string }
+  | { state: 'cancelled' }
+  | { state: 'expired' }
+  | { state: 'unknown'; rawStatus: string };
+
+/** The states after which a job never changes. */
+export type FinalState = 'completed' | 'failed' | 'cancelled' | 'expired';
+
+/** The result of reading a body: the status, and what could not be understood (a shape, never values). */
+export interface NormalizedBody {
+  status: JobStatus;
+  /** Set when the body was not understood; describes its keys and types only. */
+  problem?: string;
+}
+
+const REASON_MAX_CHARS = 300;
+
+const STATUS_ALIASES: Record<string, JobStatus['state']> = {
+  IN_QUEUE: 'queued',
+  QUEUED: 'queued',
+  PENDING: 'queued',
+  WAITING: 'queued',
+  SUBMITTED: 'queued',
+  STARTING: 'queued',
+  IN_PROGRESS: 'running',
+  RUNNING: 'running',
+  PROCESSING: 'running',
+  STARTED: 'running',
+  GENERATING: 'running',
+  COMPLETED: 'completed',
+  COMPLETE: 'completed',
+  SUCCEEDED: 'completed',
+  SUCCESS: 'completed',
+  DONE: 'completed',
+  FINISHED: 'completed',
+  FAILED: 'failed',
+  FAILURE: 'failed',
+  ERROR: 'failed',
+  ERRORED: 'failed',
+  CANCELLED: 'cancelled',
+  CANCELED: 'cancelled',
+  TIMED_OUT: 'expired',
+  TIMEOUT: 'expired',
+  EXPIRED: 'expired',
+};
+
+/** Maps a raw status string (any case, `-` or space separated) to a state, or undefined. */
+export function stateOf(rawStatus: string): JobStatus['state'] | undefined {
+  const canonical = rawStatus
+    .trim()
+    .toUpperCase()
+    .replace(/[\s-]+/g, '_');
+  return STATUS_ALIASES[canonical];
+}
+
+/** True for states after which the job never changes. */
+export function isFinal(status: JobStatus): status is Extract<JobStatus, { state: FinalState }> {
+  return ['completed', 'failed', 'cancelled', 'expired'].includes(status.state);
+}
+
+/** True when `body` looks like a job body at all (used to read non-2xx answers that still carry one). */
+export function looksLikeJobBody(body: unknown): boolean {
+  return isRecord(body) && typeof body.status === 'string' && stateOf(body.status) !== undefined;
+}
+
+/** Reads a status body of any known shape. */
+export function normalizeJobBody(body: unknown): NormalizedBody {
+  if (!isRecord(body)) {
+    return {
+      status: { state: 'unknown', rawStatus: typeOf(body) },
+      problem: `body is ${describeShape(body)}`,
+    };
+  }
+  const rawStatus = body.status;
+  const state = typeof rawStatus === 'string' ? stateOf(rawStatus) : inferState(body);
+  const images = extractImages(body.output);
+
+  switch (state) {
+    case 'queued':
+    case 'running':
+    case 'cancelled':
+    case 'expired':
+      return { status: { state } };
+    case 'failed':
+      return {
+        status: { state: 'failed', reason: reasonFrom(body.error ?? body.output) ?? 'no reason given' },
+      };
+    case 'completed': {
+      const outputError = outputErrorOf(body.output);
+      if (outputError !== undefined) return { status: { state: 'failed', reason: outputError } };
+      if (images.length === 0) {
+        return {
+          status: { state: 'failed', reason: 'the job completed but returned no image' },
+          problem: `completed job without a recognizable image: output is ${describeShape(body.output)}`,
+        };
+      }
+      return { status: { state: 'completed', images } };
+    }
+    default:
+      return {
+        status: { state: 'unknown', rawStatus: rawStatus === undefined ? 'missing' : String(rawStatus) },
+        problem: `unrecognized status in ${describeShape(body)}`,
+      };
+  }
+}
+
+/** When `status` is missing or not a string (e.g. numeric), infer the state from what the body carries. */
+function inferState(body: Record<string, unknown>): JobStatus['state'] | undefined {
+  if (extractImages(body.output).length > 0) return 'completed';
+  if (body.error !== undefined && body.error !== null && body.error !== '') return 'failed';
+  return undefined;
+}
+
+/** `output.status === 'error'` (or failed) marks a completed job as failed. */
+function outputErrorOf(output: unknown): string | undefined {
+  if (!isRecord(output) || typeof output.status !== 'string') return undefined;
+  if (stateOf(output.status) !== 'failed') return undefined;
+  return reasonFrom(output.error ?? output.message ?? output.detail) ?? 'the job reported an error';
+}
+
+/** Finds every image in a worker's output, whatever shape it chose. */
+export function extractImages(output: unknown, depth = 0): ImageSource[] {
+  if (depth > 4 || output === null || output === undefined) return [];
+  if (typeof output === 'string') {
+    const image = imageFromString(output);
+    return image ? [image] : [];
+  }
+  if (Array.isArray(output)) return output.flatMap((item) => extractImages(item, depth + 1));
+  if (!isRecord(output)) return [];
+  for (const field of [
+    'images',
+    'image',
+    'image_url',
+    'image_urls',
+    'url',
+    'urls',
+    'data',
+    'b64_json',
+    'base64',
+  ]) {
+    const found = extractImages(output[field], depth + 1);
+    if (found.length > 0) return found;
+  }
+  for (const field of ['result', 'output']) {
+    const found = extractImages(output[field], depth + 1);
+    if (found.length > 0) return found;
+  }
+  return [];
+}
+
+const DATA_URI = /^data:(image\/[a-z0-9.+-]+)?(;[a-z0-9=.+-]+)*;base64,/i;
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+function imageFromString(value: string): ImageSource | undefined {
+  const text = value.trim();
+  const dataUri = DATA_URI.exec(text);
+  if (dataUri) {
+    const base64 = text.slice(dataUri[0].length);
+    return dataUri[1]
+      ? { kind: 'inline', base64, mimeType: dataUri[1].toLowerCase() }
+      : { kind: 'inline', base64 };
+  }
+  if (/^https?:\/\//i.test(text)) return { kind: 'url', url: text };
+  // Short strings are status words or messages, not images; a PNG header alone is ~60 base64 characters.
+  if (text.length >= 64 && BASE64.test(text.replace(/\s+/g, ''))) {
+    return { kind: 'inline', base64: text.replace(/\s+/g, '') };
+  }
+  return undefined;
+}
+
+/** Turns an `error` of any shape (string, JSON in a string, array, object) into a short, clean sentence. */
+export function reasonFrom(error: unknown, depth = 0): string | undefined {
+  if (error === undefined || error === null || depth > 3) return undefined;
+  if (typeof error === 'string') {
+    const text = error.trim();
+    if (/^[[{"]/.test(text)) {
+      try {
+        return reasonFrom(JSON.parse(text), depth + 1) ?? sanitizeReason(text);
+      } catch {
+        // Not JSON after all: use it as text.
+      }
+    }
+    return text === '' ? undefined : sanitizeReason(text);
+  }
+  if (Array.isArray(error)) {
+    const parts = error.map((item) => reasonFrom(item, depth + 1)).filter((part) => part !== undefined);
+    return parts.length > 0 ? sanitizeReason(parts.join('; ')) : undefined;
+  }
+  if (isRecord(error)) {
+    for (const field of ['message', 'error', 'detail', 'reason', 'error_message']) {
+      const found = reasonFrom(error[field], depth + 1);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  return sanitizeReason(String(error));
+}
+
+/** Strips control characters and markup-breaking runs, collapses whitespace, caps the length. */
+export function sanitizeReason(text: string): string {
+  const clean = text
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point.
+    .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .replace(/`/g, "'")
+    .trim();
+  return clean.length > REASON_MAX_CHARS ? `${clean.slice(0, REASON_MAX_CHARS - 1)}…` : clean;
+}
+
+/** Describes a value's shape (keys and types, two levels deep), never its values: safe to log. */
+export function describeShape(value: unknown, depth = 0): string {
+  if (Array.isArray(value)) {
+    return depth >= 2
+      ? 'array'
+      : `[${value.length > 0 ? describeShape(value[0], depth + 1) : ''}${value.length > 1 ? ',…' : ''}]`;
+  }
+  if (isRecord(value)) {
+    if (depth >= 2) return 'object';
+    const keys = Object.keys(value).slice(0, 12);
+    return `{${keys.map((key) => `${key}:${describeShape(value[key], depth + 1)}`).join(',')}}`;
+  }
+  return typeOf(value);
+}
+
+function typeOf(value: unknown): string {
+  return value === null ? 'null' : typeof value;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,85 @@
+/**
+ * The process's one HTTP server on `PORT`: `/healthz` (alive), `/readyz` (store reachable, adapters
+ * connected), and the routes adapters mount (Slack's `/slack/events`). Unknown paths get 404.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { HttpRoute } from './adapters/platform.js';
+import type { Logger } from './core/ports.js';
+
+/** A readiness check: a name and whether it passes. */
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<boolean> | boolean;
+}
+
+/** The started server. */
+export interface BotHttpServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the server on `port` (0 for an ephemeral one) with `routes` mounted. */
+export async function startHttpServer(args: {
+  port: number;
+  host?: string;
+  routes: readonly HttpRoute[];
+  readiness: readonly ReadinessCheck[];
+  logger: Logger;
+}): Promise<BotHttpServer> {
+  const { routes, readiness, logger } = args;
+  const server: Server = createServer((request, response) => {
+    const path = (request.url ?? '/').split('?')[0];
+    if (request.method === 'GET' && path === '/healthz') {
+      sendJson(response, 200, { ok: true });
+      return;
+    }
+    if (request.method === 'GET' && path === '/readyz') {
+      void Promise.all(
+        readiness.map(
+          async (item) => [item.name, await Promise.resolve(item.check()).catch(() => false)] as const,
+        ),
+      ).then((results) => {
+        const checks = Object.fromEntries(results);
+        sendJson(response, results.every(([, ok]) => ok) ? 200 : 503, {
+          ok: results.every(([, ok]) => ok),
+          checks,
+        });
+      });
+      return;
+    }
+    const route = routes.find((candidate) => candidate.method === request.method && candidate.path === path);
+    if (!route) {
+      sendJson(response, 404, { ok: false, error: 'not found' });
+      return;
+    }
+    Promise.resolve(route.handle(request, response)).catch((error: unknown) => {
+      logger.error({ err: error, path }, 'HTTP route failed');
+      if (!response.headersSent) sendJson(response, 500, { ok: false });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(args.port, args.host ?? '0.0.0.0', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+function sendJson(response: import('node:http').ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
+  response.end(text);
+}
