@@ -3,6 +3,8 @@
  * graceful stop. Each adapter is built by a `create<Platform>Adapter(config, deps)` factory.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { WatchSubscriber } from '../core/job-watcher.js';
+import type { StoredSubscriber, StoredWatch } from '../core/watch-registry.js';
 
 /** An HTTP route an adapter serves on the shared server (Slack's `/slack/events`). */
 export interface HttpRoute {
@@ -20,6 +22,11 @@ export interface PlatformAdapter {
   start(): Promise<void>;
   /** True while connected and able to take commands. */
   isReady(): boolean;
+  /**
+   * Rebuilds a subscriber of a watch stored by an earlier process, when its `delivery` belongs to this
+   * platform; undefined otherwise. Called after `start()`.
+   */
+  restoreSubscriber(stored: StoredSubscriber, watch: StoredWatch): WatchSubscriber | undefined;
   /** Disconnects; watches stay in the store. */
   stop(): Promise<void>;
 }

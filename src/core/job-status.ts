@@ -74,9 +74,18 @@ export function isFinal(status: JobStatus): status is Extract<JobStatus, { state
   return ['completed', 'failed', 'cancelled', 'expired'].includes(status.state);
 }
 
-/** True when `body` looks like a job body at all (used to read non-2xx answers that still carry one). */
+/**
+ * True when `body` looks like a job body at all (used to read non-2xx answers that still carry one): a known
+ * status and a job id. Without the id, a gateway's `503 {"status":"error"}` would read as a failed job (final)
+ * instead of an outage to retry.
+ */
 export function looksLikeJobBody(body: unknown): boolean {
-  return isRecord(body) && typeof body.status === 'string' && stateOf(body.status) !== undefined;
+  return (
+    isRecord(body) &&
+    typeof body.status === 'string' &&
+    stateOf(body.status) !== undefined &&
+    [body.id, body.job_id, body.jobId].some((id) => typeof id === 'string' && id !== '')
+  );
 }
 
 /** Reads a status body of any known shape. */
@@ -105,8 +114,9 @@ export function normalizeJobBody(body: unknown): NormalizedBody {
       const outputError = outputErrorOf(body.output);
       if (outputError !== undefined) return { status: { state: 'failed', reason: outputError } };
       if (images.length === 0) {
+        const reason = reasonFrom(body.error ?? (isRecord(body.output) ? body.output.error : undefined));
         return {
-          status: { state: 'failed', reason: 'the job completed but returned no image' },
+          status: { state: 'failed', reason: reason ?? 'the job completed but returned no image' },
           problem: `completed job without a recognizable image: output is ${describeShape(body.output)}`,
         };
       }
@@ -178,8 +188,10 @@ function imageFromString(value: string): ImageSource | undefined {
   }
   if (/^https?:\/\//i.test(text)) return { kind: 'url', url: text };
   // Short strings are status words or messages, not images; a PNG header alone is ~60 base64 characters.
-  if (text.length >= 64 && BASE64.test(text.replace(/\s+/g, ''))) {
-    return { kind: 'inline', base64: text.replace(/\s+/g, '') };
+  // Only line breaks may split base64 (MIME wraps it): a long sentence of plain words is not an image.
+  const unwrapped = text.replace(/\r?\n/g, '');
+  if (unwrapped.length >= 64 && BASE64.test(unwrapped)) {
+    return { kind: 'inline', base64: unwrapped };
   }
   return undefined;
 }

@@ -105,11 +105,13 @@ export function createSkidioClient(options: SkidioClientOptions): SkidioClient {
       const canRetry =
         attempt < policy.maxAttempts &&
         (call.retryScope === 'transient' || outcome.error instanceof RateLimitedError);
-      const waitMs =
-        outcome.error instanceof RateLimitedError && outcome.error.retryAfterMs !== undefined
-          ? outcome.error.retryAfterMs
-          : backoffDelayMs(policy, attempt);
-      if (!canRetry || waitMs > policy.maxRetryAfterMs) throw outcome.error;
+      const retryAfterMs =
+        outcome.error instanceof RateLimitedError ? outcome.error.retryAfterMs : undefined;
+      const waitMs = retryAfterMs ?? backoffDelayMs(policy, attempt);
+      // `maxRetryAfterMs` bounds what the server asks for; our own backoff is bounded by `maxDelayMs`.
+      if (!canRetry || (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs)) {
+        throw outcome.error;
+      }
       logger.warn(
         { path: call.path, jobId: call.jobId, attempt, waitMs, code: outcome.error.code },
         'Skidio API call failed; retrying',
@@ -167,19 +169,22 @@ export function createSkidioClient(options: SkidioClientOptions): SkidioClient {
     const text = bytes.toString('utf8');
     const json = parseJson(text);
     const requestId = headerOf(response.headers, 'x-request-id') ?? headerOf(response.headers, 'request-id');
-    const excerpt = sanitizeReason(text.slice(0, 400).replaceAll(call.apiKey, '••••')).slice(0, 200);
+    // Scrub the whole text before cutting (a key straddling the cut would leave its first characters);
+    // built only for errors, so a large successful answer is not scanned twice.
+    const excerpt = () => sanitizeReason(scrubKey(text, call.apiKey).slice(0, 400)).slice(0, 200);
 
-    if (status === 401 || status === 403) throw new InvalidApiKeyError(status, excerpt, requestId);
+    if (status === 401 || status === 403) throw new InvalidApiKeyError(status, excerpt(), requestId);
     if (status === 429) {
       const retryAfterMs = parseRetryAfterMs(response.headers['retry-after'], clock.now());
-      throw new RateLimitedError(status, excerpt, requestId, retryAfterMs);
+      throw new RateLimitedError(status, excerpt(), requestId, retryAfterMs);
     }
     // A non-2xx answer may still carry a job body (RunPod reports some job failures that way).
     if ((status >= 200 && status < 300) || looksLikeJobBody(json)) {
       if (json === undefined) {
         throw new UnreadableResponseError(`Skidio API answered HTTP ${status} with a body that is not JSON`);
       }
-      const normalized = normalizeJobBody(json);
+      // A worker may echo its input (the key) in an error; the reason is shown in the channel.
+      const normalized = scrubStatus(normalizeJobBody(json), call.apiKey);
       if (normalized.problem) {
         logger.warn(
           { path: call.path, jobId: call.jobId, httpStatus: status, shape: normalized.problem },
@@ -191,9 +196,9 @@ export function createSkidioClient(options: SkidioClientOptions): SkidioClient {
         throw new UnreadableResponseError('Skidio API accepted the job but sent no job id');
       return { ...normalized, jobId };
     }
-    if (status === 404) throw new JobNotFoundError(status, excerpt, requestId);
-    if (status >= 500) throw new UpstreamUnavailableError(status, excerpt, requestId);
-    throw new ApiRefusedError(status, excerpt, requestId);
+    if (status === 404) throw new JobNotFoundError(status, excerpt(), requestId);
+    if (status >= 500) throw new UpstreamUnavailableError(status, excerpt(), requestId);
+    throw new ApiRefusedError(status, excerpt(), requestId);
   }
 
   return {
@@ -251,6 +256,20 @@ function generateBody(params: GenerateParams, apiKey: string): Record<string, un
     webhook: params.webhook,
   };
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
+}
+
+/** Replaces every occurrence of the API key in `text` (an empty key matches nothing). */
+function scrubKey(text: string, apiKey: string): string {
+  return apiKey === '' ? text : text.replaceAll(apiKey, '••••');
+}
+
+function scrubStatus(normalized: NormalizedBody, apiKey: string): NormalizedBody {
+  const { status } = normalized;
+  if (status.state === 'failed') return { ...normalized, status: { ...status, reason: scrubKey(status.reason, apiKey) } };
+  if (status.state === 'unknown') {
+    return { ...normalized, status: { ...status, rawStatus: scrubKey(status.rawStatus, apiKey) } };
+  }
+  return normalized;
 }
 
 function parseJson(text: string): unknown {

@@ -1,3 +1,7 @@
+// The app's undici (v7) must load before discord.js, as it may in the app: whichever undici loads
+// first creates the process-wide default dispatcher, and discord.js uploads break only when it is
+// undici 7's. A bare import is kept first by the import sorter.
+import 'undici';
 import { once } from 'node:events';
 import {
   ChannelType,
@@ -13,7 +17,6 @@ import {
   TextInputBuilder,
   TextInputStyle,
 } from 'discord.js';
-// The app's undici (v7): used before any upload to prove the agent workaround (see discordjs-agent.ts).
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type DiscordRestAgent, discordJsAgent } from './discordjs-agent.js';
@@ -43,12 +46,16 @@ afterEach(async () => {
   fake = undefined;
 });
 
-/** Starts the fake and a real discord.js client logged into it, ready (guilds received). */
-async function connect(options: Parameters<typeof startFakeDiscord>[0] = {}) {
-  const server = await startFakeDiscord(options);
+/**
+ * Starts the fake and a real discord.js client logged into it, ready (guilds received). The client
+ * gets an agent of discord.js's own undici (see discordjs-agent.ts) unless `withAgent` is false.
+ */
+async function connect(withAgent = true) {
+  const server = await startFakeDiscord();
   fake = server;
-  agent = discordJsAgent();
-  const bot = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: server.apiUrl, agent } });
+  agent = withAgent ? discordJsAgent() : undefined;
+  const rest = agent ? { api: server.apiUrl, agent } : { api: server.apiUrl };
+  const bot = new Client({ intents: [GatewayIntentBits.Guilds], rest });
   client = bot;
   const ready = once(bot, Events.ClientReady);
   await bot.login(TOKEN);
@@ -88,8 +95,7 @@ describe('fake Discord driven by the real discord.js', () => {
 
   it('records defer (ephemeral), editReply with a file, and channel.send, with undici 7 loaded first', async () => {
     const { server, bot } = await connect();
-    // undici 7 creates the process-wide default dispatcher here; without discordJsAgent() the
-    // upload below would fail with "action is not a function".
+    // undici 7 (the default dispatcher's owner, see the first import) in use before the upload.
     const warmUp = await request(`${server.apiUrl}/v10/gateway`);
     expect(await warmUp.body.json()).toEqual({ url: server.gatewayUrl });
 
@@ -108,7 +114,10 @@ describe('fake Discord driven by the real discord.js', () => {
 
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]);
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const edited = await interaction.editReply({ content: 'hi', files: [{ attachment: png, name: 'a.png' }] });
+    const edited = await interaction.editReply({
+      content: 'hi',
+      files: [{ attachment: png, name: 'a.png' }],
+    });
     if (!interaction.channel?.isSendable()) throw new Error('expected a sendable channel');
     const sent = await interaction.channel.send('x');
 
@@ -144,6 +153,23 @@ describe('fake Discord driven by the real discord.js', () => {
     expect(Buffer.from(await download.arrayBuffer()).equals(png)).toBe(true);
   });
 
+  it('reproduces the upstream bug without the agent, which is why connect() passes one', async () => {
+    const { server, bot } = await connect(false);
+    const payload = slashCommand({
+      guildId: DEFAULT_GUILD_ID,
+      channelId: DEFAULT_CHANNEL_ID,
+      subcommand: 'status',
+    });
+    const interaction = await deliver(server, bot, payload);
+    if (!interaction.isChatInputCommand()) throw new Error('expected a chat input command');
+    await interaction.deferReply();
+    // Text still goes through; the multipart upload dies inside undici 7's dispatcher. If this
+    // starts passing after an upgrade, discord.js fixed it (discordjs/discord.js#10946, #11525).
+    await interaction.editReply('text works');
+    const upload = interaction.editReply({ files: [{ attachment: Buffer.from('png'), name: 'a.png' }] });
+    await expect(upload).rejects.toThrow(/action is not a function|byteLength/);
+  });
+
   it('shows a modal (Label-wrapped text input) and reads the submitted value back', async () => {
     const { server, bot } = await connect();
     const user = { id: '4000000000000000002', username: 'admin' };
@@ -167,13 +193,18 @@ describe('fake Discord driven by the real discord.js', () => {
       .addLabelComponents(
         new LabelBuilder()
           .setLabel('API key')
-          .setTextInputComponent(new TextInputBuilder().setCustomId('api-key').setStyle(TextInputStyle.Short)),
+          .setTextInputComponent(
+            new TextInputBuilder().setCustomId('api-key').setStyle(TextInputStyle.Short),
+          ),
       );
     await interaction.showModal(modal);
     const shown = await server.waitForRequest(isCallback(command.id));
     expect(shown.json).toMatchObject({
       type: 9,
-      data: { custom_id: 'key-set', components: [{ type: 18, component: { type: 4, custom_id: 'api-key' } }] },
+      data: {
+        custom_id: 'key-set',
+        components: [{ type: 18, component: { type: 4, custom_id: 'api-key' } }],
+      },
     });
 
     const submitted = await deliver(
@@ -225,8 +256,17 @@ describe('fake Discord driven by the real discord.js', () => {
     // discord.js caches a DM channel only with `partials: [Partials.Channel]`: without it,
     // `interaction.channel` is null in DMs (the adapter must not rely on it there).
     expect(interaction.channel).toBeNull();
-    await interaction.reply({ content: 'usage', flags: MessageFlags.Ephemeral });
-    expect((await server.waitForRequest(isCallback(payload.id))).status).toBe(204);
+    // `withResponse` asks for the callback body (`?with_response=true`), which carries the message.
+    const response = await interaction.reply({
+      content: 'usage',
+      flags: MessageFlags.Ephemeral,
+      withResponse: true,
+    });
+    expect(response.resource?.message?.content).toBe('usage');
+    expect(response.resource?.message?.flags.has(MessageFlags.Ephemeral)).toBe(true);
+    const callback = await server.waitForRequest(isCallback(payload.id));
+    expect(callback.query.get('with_response')).toBe('true');
+    expect(callback.status).toBe(200);
   });
 
   it('serves injected failures: 403 Missing Permissions rejects, 429 and 500 are retried by discord.js', async () => {
@@ -244,7 +284,10 @@ describe('fake Discord driven by the real discord.js', () => {
       status: 429,
       json: { message: 'You are being rate limited.', retry_after: 0.01, global: false },
     });
-    server.respondNext({ path: /^\/channels\/\d+\/messages$/ }, { status: 500, json: { message: 'oops', code: 0 } });
+    server.respondNext(
+      { path: /^\/channels\/\d+\/messages$/ },
+      { status: 500, json: { message: 'oops', code: 0 } },
+    );
     const sent = await channel.send('eventually');
     expect(sent.content).toBe('eventually');
     const statuses = server.requests.filter((r) => r.path === messages.path).map((r) => r.status);
@@ -253,7 +296,11 @@ describe('fake Discord driven by the real discord.js', () => {
 
   it('models interaction webhooks: follow-up after defer, unknown interaction, expired token', async () => {
     const { server, bot } = await connect();
-    const payload = slashCommand({ guildId: DEFAULT_GUILD_ID, channelId: DEFAULT_CHANNEL_ID, subcommand: 'status' });
+    const payload = slashCommand({
+      guildId: DEFAULT_GUILD_ID,
+      channelId: DEFAULT_CHANNEL_ID,
+      subcommand: 'status',
+    });
     const interaction = await deliver(server, bot, payload);
     if (!interaction.isChatInputCommand()) throw new Error('expected a chat input command');
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
@@ -270,8 +317,15 @@ describe('fake Discord driven by the real discord.js', () => {
     const expired = await interaction.editReply('too late').catch((error: unknown) => error);
     expect((expired as DiscordAPIError).code).toBe(50027);
 
-    server.respondNext({ path: /\/callback$/ }, { status: 404, json: { message: 'Unknown interaction', code: 10062 } });
-    const late = await deliver(server, bot, slashCommand({ guildId: DEFAULT_GUILD_ID, channelId: DEFAULT_CHANNEL_ID, subcommand: 'help' }));
+    server.respondNext(
+      { path: /\/callback$/ },
+      { status: 404, json: { message: 'Unknown interaction', code: 10062 } },
+    );
+    const late = await deliver(
+      server,
+      bot,
+      slashCommand({ guildId: DEFAULT_GUILD_ID, channelId: DEFAULT_CHANNEL_ID, subcommand: 'help' }),
+    );
     if (!late.isChatInputCommand()) throw new Error('expected a chat input command');
     const unknown = await late.deferReply().catch((error: unknown) => error);
     expect((unknown as DiscordAPIError).code).toBe(10062);
@@ -284,7 +338,9 @@ describe('fake Discord driven by the real discord.js', () => {
     expect(global?.first()?.name).toBe('skidio');
     await bot.application?.commands.set([definition], DEFAULT_GUILD_ID);
     expect(server.registeredCommands.global).toEqual([expect.objectContaining({ name: 'skidio' })]);
-    expect(server.registeredCommands.guilds[DEFAULT_GUILD_ID]).toEqual([expect.objectContaining({ name: 'skidio' })]);
+    expect(server.registeredCommands.guilds[DEFAULT_GUILD_ID]).toEqual([
+      expect.objectContaining({ name: 'skidio' }),
+    ]);
     expect(server.requests.map((r) => `${r.method} ${r.path}`)).toContain(
       `PUT /applications/${server.applicationId}/guilds/${DEFAULT_GUILD_ID}/commands`,
     );
@@ -305,7 +361,9 @@ describe('fake Discord driven by the real discord.js', () => {
 
   it('rejects waitForRequest on timeout with the list of received requests, never the token', async () => {
     const { server } = await connect();
-    const failure = await server.waitForRequest((r) => r.path === '/never', 50).catch((error: unknown) => error);
+    const failure = await server
+      .waitForRequest((r) => r.path === '/never', 50)
+      .catch((error: unknown) => error);
     expect(String(failure)).toContain('GET /gateway/bot -> 200');
     expect(String(failure)).not.toContain(TOKEN);
   });

@@ -118,7 +118,12 @@ export class FakeGateway {
     socket.on('close', (code) => this.detach(socket, code));
     // A socket error is followed by 'close'; the listener only keeps it from being unhandled.
     socket.on('error', () => {});
-    void send(socket, { op: Op.Hello, d: { heartbeat_interval: this.heartbeatIntervalMs }, s: null, t: null });
+    void send(socket, {
+      op: Op.Hello,
+      d: { heartbeat_interval: this.heartbeatIntervalMs },
+      s: null,
+      t: null,
+    });
   }
 
   private detach(socket: WebSocket, code: number): void {
@@ -196,7 +201,9 @@ export class FakeGateway {
         auth: {},
       }),
       // Every guild announced in READY must arrive, or the client waits `waitGuildTimeout` (15 s).
-      ...state.guilds.map((guild) => this.sendEvent(session, 'GUILD_CREATE', guildCreatePayload(guild, state.bot))),
+      ...state.guilds.map((guild) =>
+        this.sendEvent(session, 'GUILD_CREATE', guildCreatePayload(guild, state.bot)),
+      ),
     ];
     this.changes.emit('change');
     await Promise.all(writes);

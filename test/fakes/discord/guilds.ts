@@ -11,14 +11,19 @@ export const EVERYONE_PERMISSIONS = (
   (1n << 14n) | // EMBED_LINKS
   (1n << 15n) | // ATTACH_FILES
   (1n << 16n) | // READ_MESSAGE_HISTORY
-  (1n << 31n) // USE_APPLICATION_COMMANDS
-).toString();
+  (1n << 31n)
+) // USE_APPLICATION_COMMANDS
+  .toString();
 
 /** Owner of every fake guild: someone other than the bot or the default test user. */
 const OWNER_ID = '1000000000000000009';
 
 /** A Discord channel object for a guild channel (GET /channels/:id and GUILD_CREATE). */
-export function channelObject(guildId: string, channel: FakeChannel, position: number): Record<string, unknown> {
+export function channelObject(
+  guildId: string,
+  channel: FakeChannel,
+  position: number,
+): Record<string, unknown> {
   return {
     id: channel.id,
     type: channel.type ?? 0,

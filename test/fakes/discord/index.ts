@@ -17,6 +17,7 @@ import type {
   RequestMatch,
 } from './types.js';
 
+export { type DiscordRestAgent, discordJsAgent } from './discordjs-agent.js';
 export * from './payloads.js';
 export type * from './types.js';
 
@@ -37,7 +38,10 @@ export interface FakeDiscord {
   /** How many times clients sent IDENTIFY and RESUME. */
   readonly gatewayStats: { readonly identifies: number; readonly resumes: number };
   /** Resolves with the first request matching `predicate`, already recorded or future; rejects after `timeoutMs` listing what arrived. */
-  waitForRequest(predicate: (request: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
+  waitForRequest(
+    predicate: (request: RecordedRequest) => boolean,
+    timeoutMs?: number,
+  ): Promise<RecordedRequest>;
   /** Serves `response` to the next `times` requests matching `match` instead of the normal route (state is untouched). */
   respondNext(match: RequestMatch, response: InjectedResponse, times?: number): void;
   /** Sends INTERACTION_CREATE to every gateway session and remembers the interaction for its callback and webhook. */
@@ -56,7 +60,13 @@ export interface FakeDiscord {
   close(): Promise<void>;
 }
 
-const DEFAULT_GUILDS = [{ id: DEFAULT_GUILD_ID, name: 'Skidio Test Guild', channels: [{ id: DEFAULT_CHANNEL_ID, name: 'general' }] }];
+const DEFAULT_GUILDS = [
+  {
+    id: DEFAULT_GUILD_ID,
+    name: 'Skidio Test Guild',
+    channels: [{ id: DEFAULT_CHANNEL_ID, name: 'general' }],
+  },
+];
 
 /** Starts a loopback fake of Discord's REST API and gateway on an ephemeral port of 127.0.0.1. */
 export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
@@ -82,7 +92,10 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   const log = new RequestLog();
   const gateway = new FakeGateway(state, gatewayUrl, options.heartbeatIntervalMs ?? 45_000);
   // Attached only now that the URLs are known; nobody can connect before the port is returned.
-  http.on('request', restHandler(state, log, [...appRoutes(gatewayUrl), ...channelRoutes(), ...interactionRoutes()]));
+  http.on(
+    'request',
+    restHandler(state, log, [...appRoutes(gatewayUrl), ...channelRoutes(), ...interactionRoutes()]),
+  );
   http.on('upgrade', (request, socket, head) => gateway.handleUpgrade(request, socket, head));
 
   return {

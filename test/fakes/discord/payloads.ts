@@ -167,7 +167,8 @@ function baseInteraction(input: InteractionContextInput): Omit<InteractionPayloa
  */
 export function slashCommand(input: SlashCommandInput): InteractionPayload {
   const subcommand = { name: input.subcommand, type: 1, options: input.options ?? [] };
-  const options = input.group === undefined ? [subcommand] : [{ name: input.group, type: 2, options: [subcommand] }];
+  const options =
+    input.group === undefined ? [subcommand] : [{ name: input.group, type: 2, options: [subcommand] }];
   return {
     ...baseInteraction(input),
     type: 2,

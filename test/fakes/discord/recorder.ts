@@ -56,7 +56,11 @@ export class RequestLog {
       };
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        reject(new Error(`fake Discord: no matching request within ${timeoutMs} ms; received:\n${this.describe()}`));
+        reject(
+          new Error(
+            `fake Discord: no matching request within ${timeoutMs} ms; received:\n${this.describe()}`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.add(waiter);
     });

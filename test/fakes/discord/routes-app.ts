@@ -51,12 +51,20 @@ export function appRoutes(gatewayUrl: string): Route[] {
         },
       }),
     },
-    { method: 'GET', pattern: '/gateway', auth: false, handle: () => ({ status: 200, json: { url: gatewayUrl } }) },
+    {
+      method: 'GET',
+      pattern: '/gateway',
+      auth: false,
+      handle: () => ({ status: 200, json: { url: gatewayUrl } }),
+    },
     {
       method: 'GET',
       pattern: '/users/@me',
       auth: true,
-      handle: (ctx) => ({ status: 200, json: { ...ctx.state.bot, verified: true, mfa_enabled: false, flags: 0 } }),
+      handle: (ctx) => ({
+        status: 200,
+        json: { ...ctx.state.bot, verified: true, mfa_enabled: false, flags: 0 },
+      }),
     },
     {
       method: 'GET',
@@ -83,7 +91,8 @@ export function appRoutes(gatewayUrl: string): Route[] {
       method: 'GET',
       pattern: '/applications/:app/commands',
       auth: true,
-      handle: (ctx) => checkApplication(ctx) ?? { status: 200, json: ctx.state.echoedCommands.get('global') ?? [] },
+      handle: (ctx) =>
+        checkApplication(ctx) ?? { status: 200, json: ctx.state.echoedCommands.get('global') ?? [] },
     },
     {
       method: 'PUT',

@@ -1,5 +1,5 @@
-import type { FakeMessage } from './types.js';
 import { discordError, param, type Route, type RouteContext, type RouteResult } from './router.js';
+import type { FakeMessage } from './types.js';
 
 const unknownChannel = (): RouteResult => discordError(404, 10003, 'Unknown Channel');
 const unknownMessage = (): RouteResult => discordError(404, 10008, 'Unknown Message');

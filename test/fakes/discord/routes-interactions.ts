@@ -71,7 +71,11 @@ function handleCallback(ctx: RouteContext): RouteResult {
   }
   const type = prop(ctx.json, 'type');
   // A modal cannot answer a modal submit; Discord rejects it as an invalid body.
-  if (typeof type !== 'number' || !VALID_CALLBACKS.has(type) || (type === Callback.Modal && interaction.type === 5)) {
+  if (
+    typeof type !== 'number' ||
+    !VALID_CALLBACKS.has(type) ||
+    (type === Callback.Modal && interaction.type === 5)
+  ) {
     return discordError(400, 50035, 'Invalid Form Body');
   }
   let message: FakeMessage | undefined;
@@ -87,7 +91,9 @@ function handleCallback(ctx: RouteContext): RouteResult {
 }
 
 /** The interaction behind `/webhooks/:app/:token`, or the error Discord gives for a bad or dead token. */
-function findWebhook(ctx: RouteContext): { ok: true; interaction: InteractionRecord } | { ok: false; error: RouteResult } {
+function findWebhook(
+  ctx: RouteContext,
+): { ok: true; interaction: InteractionRecord } | { ok: false; error: RouteResult } {
   const interaction = ctx.state.interactionByToken(param(ctx, 'token'));
   if (!interaction || interaction.expired) {
     return { ok: false, error: discordError(401, 50027, 'Invalid Webhook Token') };
@@ -116,7 +122,8 @@ function handleFollowUp(ctx: RouteContext): RouteResult {
   if (!found.ok) return found.error;
   const { interaction } = found;
   if (interaction.callbackType === null) return discordError(404, 10015, 'Unknown Webhook');
-  const original = interaction.originalId === null ? undefined : ctx.state.messages.get(interaction.originalId);
+  const original =
+    interaction.originalId === null ? undefined : ctx.state.messages.get(interaction.originalId);
   if (original && (original.flags & MessageFlag.Loading) !== 0) {
     return { status: 200, json: ctx.state.messages.edit(original.id, ctx.json, ctx.files) };
   }
@@ -129,7 +136,12 @@ function handleFollowUp(ctx: RouteContext): RouteResult {
 export function interactionRoutes(): Route[] {
   const webhookMessage = '/webhooks/:app/:token/messages/:message';
   return [
-    { method: 'POST', pattern: '/interactions/:interaction/:token/callback', auth: false, handle: handleCallback },
+    {
+      method: 'POST',
+      pattern: '/interactions/:interaction/:token/callback',
+      auth: false,
+      handle: handleCallback,
+    },
     { method: 'POST', pattern: '/webhooks/:app/:token', auth: false, handle: handleFollowUp },
     {
       method: 'GET',

@@ -71,7 +71,14 @@ export function restHandler(state: FakeState, log: RequestLog, routes: readonly 
     } catch (error) {
       result = { status: 500, json: { message: `fake Discord failed: ${String(error)}`, code: 0 } };
     }
-    const recorded: RecordedRequest = { method, path, query: url.searchParams, headers, files: parsed.files, status: result.status };
+    const recorded: RecordedRequest = {
+      method,
+      path,
+      query: url.searchParams,
+      headers,
+      files: parsed.files,
+      status: result.status,
+    };
     if (parsed.json !== undefined) recorded.json = parsed.json;
     log.record(recorded);
     sendJson(response, result.status, result.json, result.headers);

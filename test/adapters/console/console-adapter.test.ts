@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { PassThrough } from 'node:stream';
+import sharp from 'sharp';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type ConsoleLine } from '../../../src/adapters/console/console-output.js';
+import { CONSOLE_WORKSPACE, createConsoleAdapter } from '../../../src/adapters/console/console-adapter.js';
+import { type BotStack, TEST_API_KEY, startBotStack } from '../../support/bot-stack.js';
+
+let stack: BotStack | undefined;
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+});
+
+/** Runs the console adapter over `lines` and returns its JSON replies. */
+async function runConsole(current: BotStack, lines: string[]): Promise<ConsoleLine[]> {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  const run = createConsoleAdapter({ services: current.services, input, output, outDir: current.storeDir, json: true }).run();
+  input.end(lines.join('\n'));
+  await run;
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as ConsoleLine);
+}
+
+describe('console adapter', () => {
+  it('shows queued, running and completed, and saves a real PNG byte-identical to the API image', async () => {
+    stack = await startBotStack();
+    await stack.services.keys.set(CONSOLE_WORKSPACE, TEST_API_KEY, 'test');
+    const replies = await runConsole(stack, ['/skidio status demo-console']);
+    expect(replies.map((reply) => `${reply.kind}:${reply.status}`)).toEqual([
+      'progress:queued',
+      'progress:running',
+      'result:completed',
+    ]);
+    const result = replies.at(-1);
+    expect(result).toMatchObject({ command: '/skidio status demo-console', jobId: 'demo-console' });
+    const file = result?.files?.[0] ?? '';
+    expect(file).toMatch(/demo-console-1\.png$/);
+    const bytes = await readFile(file);
+    expect(bytes.equals(await stack.simulator.imageBytes('demo-console', 0))).toBe(true);
+    expect((await sharp(bytes).metadata()).format).toBe('png');
+  });
+
+  it('runs key set before the next line, echoes the key masked, and answers bad input politely', async () => {
+    stack = await startBotStack();
+    const replies = await runConsole(stack, [
+      `/skidio key set ${TEST_API_KEY}`,
+      '/skidio status done-1',
+      '/skidio status ../../etc/passwd',
+      '/skidio frobnicate',
+      '/skidio status',
+      '# a comment line is ignored',
+      '/skidio status fail-1',
+      '/skidio status no-such-job',
+      '/skidio key clear',
+    ]);
+    const text = JSON.stringify(replies);
+    expect(text).not.toContain(TEST_API_KEY);
+    expect(replies[0]).toEqual({
+      kind: 'text',
+      command: '/skidio key set ••••3c8b',
+      text: '🔑 Saved. This workspace now uses the Skidio API key ••••3c8b.',
+    });
+    const byCommand = (command: string) => replies.filter((reply) => reply.command === command);
+    expect(byCommand('/skidio status done-1').at(-1)?.kind).toBe('result');
+    expect(replies.find((reply) => reply.text.includes('not a valid job id'))?.kind).toBe('error');
+    expect(replies.find((reply) => reply.text.includes("I don't know that command"))?.kind).toBe('error');
+    expect(replies.find((reply) => reply.text.includes('needs a job_id'))?.kind).toBe('error');
+    expect(byCommand('/skidio status fail-1').at(-1)).toMatchObject({ kind: 'error', jobId: 'fail-1', text: '❌ Job `fail-1` failed: NSFW content detected' });
+    expect(byCommand('/skidio status no-such-job').at(-1)?.text).toContain('has no job `no-such-job`');
+    // Invalid ids never reached the API.
+    expect(stack.simulator.requests.some((request) => String(request.jobId).includes('passwd'))).toBe(false);
+  });
+
+  it('tells the person how to set a key when none is set', async () => {
+    stack = await startBotStack();
+    const replies = await runConsole(stack, ['/skidio status demo-nokey']);
+    expect(replies).toEqual([
+      {
+        kind: 'error',
+        command: '/skidio status demo-nokey',
+        jobId: 'demo-nokey',
+        text: '🔑 This workspace has no Skidio API key yet. An admin can set one with `/skidio key set`.',
+      },
+    ]);
+    expect(stack.simulator.requests).toHaveLength(0);
+  });
+});

@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import type { ConsoleLine } from '../../../src/adapters/console/console-output.js';
+
+/** Runs `npm run demo -- --json` as a person would (through tsx, as the npm script does). */
+function runDemo(stdin: string, outDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo.ts', '--json', '--out', outDir], {
+      cwd: process.cwd(),
+      env: { ...process.env, LOG_LEVEL: 'warn' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString('utf8');
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+describe('npm run demo', () => {
+  it('needs no configuration: a status line ends in a result line whose file is a valid PNG, then exit 0', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'skidio-demo-out-'));
+    try {
+      const { code, stdout, stderr } = await runDemo('/skidio status demo-1\n', outDir);
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const lines = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as ConsoleLine);
+      expect(lines.map((line) => line.status)).toEqual(['queued', 'running', 'completed']);
+      const result = lines.at(-1);
+      expect(result?.kind).toBe('result');
+      const file = result?.files?.[0] ?? '';
+      expect(file.startsWith(outDir)).toBe(true);
+      const metadata = await sharp(await readFile(file)).metadata();
+      expect(metadata.format).toBe('png');
+      expect(metadata.width).toBeGreaterThan(0);
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configSecrets, loadConfig } from '../src/config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/bot');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('configuration', () => {
+  it('has the defaults of DESIGN.md and no platform when nothing is set', () => {
+    const config = loadConfig({}, '/srv/bot');
+    expect(config).toEqual({
+      skidioApiUrl: 'https://skidiolabs.com/api',
+      port: 3000,
+      store: { kind: 'sqlite', path: '/srv/bot/data/skidio.sqlite' },
+      logLevel: 'info',
+      watchTimeoutMs: 1_800_000,
+      allowPrivateImageHosts: false,
+      maxImageBytes: 26_214_400,
+    });
+  });
+
+  it('reads every platform variable', () => {
+    const config = loadConfig(
+      {
+        DISCORD_TOKEN: 'discord-token-value',
+        DISCORD_API_URL: 'http://127.0.0.1:9/api/',
+        DISCORD_DEV_GUILD_ID: '123456789012345678',
+        DISCORD_REGISTER_ON_START: 'true',
+        SLACK_BOT_TOKEN: 'xoxb-1',
+        SLACK_SIGNING_SECRET: 'signing-secret',
+        SLACK_API_URL: 'http://127.0.0.1:9/api',
+        SLACK_ADMIN_USER_IDS: 'U1, U2,,',
+        STORE_URL: 'sqlite:///var/lib/skidio/bot.sqlite',
+        KEY_ENCRYPTION_SECRET: '0123456789abcdef',
+        SKIDIO_WATCH_TIMEOUT_S: '60',
+        SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS: 'yes',
+        PORT: '8080',
+      },
+      '/srv/bot',
+    );
+    expect(config.discord).toEqual({
+      token: 'discord-token-value',
+      apiUrl: 'http://127.0.0.1:9/api',
+      devGuildId: '123456789012345678',
+      registerOnStart: true,
+    });
+    expect(config.slack).toEqual({
+      botToken: 'xoxb-1',
+      signingSecret: 'signing-secret',
+      apiUrl: 'http://127.0.0.1:9/api/',
+      adminUserIds: ['U1', 'U2'],
+    });
+    expect(config.store).toEqual({ kind: 'sqlite', path: '/var/lib/skidio/bot.sqlite' });
+    expect(config.watchTimeoutMs).toBe(60_000);
+    expect(config.allowPrivateImageHosts).toBe(true);
+    expect(config.port).toBe(8080);
+    expect(configSecrets(config).sort()).toEqual(['0123456789abcdef', 'discord-token-value', 'signing-secret', 'xoxb-1']);
+  });
+
+  it.each([
+    [{ SLACK_BOT_TOKEN: 'xoxb-1' }, /SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set/],
+    [{ SLACK_SIGNING_SECRET: 'x' }, /SLACK_BOT_TOKEN is required/],
+    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxp-wrong' }, /SLACK_APP_TOKEN must be an app-level token/],
+    [{ PORT: 'eighty' }, /^PORT/],
+    [{ PORT: '70000' }, /^PORT must be a port number/],
+    [{ SKIDIO_API_URL: 'ftp://example.com' }, /^SKIDIO_API_URL must be an http/],
+    [{ STORE_URL: 'postgres://x' }, /^STORE_URL must start with sqlite:\/\/ or redis:\/\//],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL/],
+    [{ SKIDIO_WATCH_TIMEOUT_S: '0' }, /^SKIDIO_WATCH_TIMEOUT_S must be greater than 0/],
+    [{ SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS: 'maybe' }, /^SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS must be true or false/],
+    [{ KEY_ENCRYPTION_SECRET: 'short' }, /^KEY_ENCRYPTION_SECRET must be at least 16 characters/],
+    [{ DISCORD_DEV_GUILD_ID: 'my-server' }, /^DISCORD_DEV_GUILD_ID must be a server id/],
+  ])('names the variable and the fix: %o', (env, expected) => {
+    const problems = problemsOf(env);
+    expect(problems.some((problem) => expected.test(problem))).toBe(true);
+  });
+
+  it('never echoes a value in its messages (some are secrets)', () => {
+    const problems = problemsOf({ KEY_ENCRYPTION_SECRET: 'tiny', SLACK_APP_TOKEN: 'xoxp-secret-value' });
+    expect(problems.join('\n')).not.toMatch(/tiny|xoxp-secret-value/);
+    expect(problems).toHaveLength(2);
+  });
+});
