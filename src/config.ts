@@ -32,6 +32,8 @@ export interface Config {
   port: number;
   store: StoreLocation;
   keyEncryptionSecret?: string;
+  /** The secret keys were stored with before a rotation; they are re-sealed under the current one at start-up. */
+  keyEncryptionSecretPrevious?: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   watchTimeoutMs: number;
   allowPrivateImageHosts: boolean;
@@ -93,6 +95,7 @@ const schema = z.object({
     (value) => value === undefined || value.length >= 16,
     'must be at least 16 characters (use a long random string)',
   ),
+  KEY_ENCRYPTION_SECRET_PREVIOUS: optionalText,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SKIDIO_WATCH_TIMEOUT_S: positiveInt.default(1800),
   SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS: booleanText.default(false),
@@ -130,6 +133,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
       'SLACK_BOT_TOKEN is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set (the xoxb- token from OAuth & Permissions).',
     );
   }
+  if (e.KEY_ENCRYPTION_SECRET_PREVIOUS && !e.KEY_ENCRYPTION_SECRET) {
+    problems.push(
+      'KEY_ENCRYPTION_SECRET is required when KEY_ENCRYPTION_SECRET_PREVIOUS is set (the new secret to rotate to).',
+    );
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -160,6 +168,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     port: e.PORT,
     store: storeLocation(e.STORE_URL, cwd),
     ...(e.KEY_ENCRYPTION_SECRET ? { keyEncryptionSecret: e.KEY_ENCRYPTION_SECRET } : {}),
+    ...(e.KEY_ENCRYPTION_SECRET_PREVIOUS
+      ? { keyEncryptionSecretPrevious: e.KEY_ENCRYPTION_SECRET_PREVIOUS }
+      : {}),
     logLevel: e.LOG_LEVEL,
     watchTimeoutMs: e.SKIDIO_WATCH_TIMEOUT_S * 1000,
     allowPrivateImageHosts: e.SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS,
@@ -182,5 +193,6 @@ export function configSecrets(config: Config): string[] {
     config.slack?.signingSecret,
     config.slack?.appToken,
     config.keyEncryptionSecret,
+    config.keyEncryptionSecretPrevious,
   ].filter((secret): secret is string => secret !== undefined);
 }

@@ -9,7 +9,7 @@ import { createImageFetcher, type ImageFetcher } from './core/images.js';
 import { createJobWatcher, type JobWatcher, type PollSchedule } from './core/job-watcher.js';
 import { type Clock, type KeyValueStore, type Logger, systemClock } from './core/ports.js';
 import type { RetryPolicy } from './core/retry.js';
-import { createSecretBox } from './core/secret-box.js';
+import { createKeyring } from './core/secret-box.js';
 import { createSkidioClient, type SkidioClient } from './core/skidio-client.js';
 import { createWatchRegistry } from './core/watch-registry.js';
 import { createWorkspaceKeyStore, type WorkspaceKeyStore } from './core/workspace-key-store.js';
@@ -44,7 +44,9 @@ export function createBotServices(
   const { logger, secrets } = deps;
   const clock = overrides.clock ?? systemClock;
   const store = overrides.store ?? createKeyvStore(config.store, logger);
-  const box = config.keyEncryptionSecret ? createSecretBox(config.keyEncryptionSecret) : undefined;
+  const box = config.keyEncryptionSecret
+    ? createKeyring(config.keyEncryptionSecret, config.keyEncryptionSecretPrevious)
+    : undefined;
   const keys = scrubbedKeys(createWorkspaceKeyStore(store, box), secrets);
   const client = createSkidioClient({
     baseUrl: config.skidioApiUrl,

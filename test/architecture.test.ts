@@ -1,14 +1,17 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /** Every .ts file under `dir`, recursively. */
 async function sourceFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries.filter((entry) => entry.isFile() && entry.name.endsWith('.ts')).map((entry) => join(entry.parentPath, entry.name));
+  return entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts'))
+    .map((entry) => join(entry.parentPath, entry.name));
 }
 
-const importsOf = (source: string) => [...source.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((match) => match[1] ?? '');
+const importsOf = (source: string) =>
+  [...source.matchAll(/(?:from|import)\s*\(?\s*['"]([^'"]+)['"]/g)].map((match) => match[1] ?? '');
 
 describe('architecture', () => {
   it('keeps the core free of platforms, the logger and the store library (it declares ports instead)', async () => {
@@ -22,7 +25,10 @@ describe('architecture', () => {
   it('keeps commands platform-neutral: they import only the core', async () => {
     for (const file of await sourceFiles('commands')) {
       const bad = importsOf(await readFile(file, 'utf8')).filter(
-        (specifier) => !specifier.startsWith('node:') && !specifier.startsWith('./') && !specifier.startsWith('../src/core/'),
+        (specifier) =>
+          !specifier.startsWith('node:') &&
+          !specifier.startsWith('./') &&
+          !specifier.startsWith('../src/core/'),
       );
       expect({ file, bad }).toEqual({ file, bad: [] });
     }
@@ -33,7 +39,9 @@ describe('architecture', () => {
       const files = await sourceFiles(join('src/adapters', platform)).catch(() => []);
       for (const file of files) {
         const bad = importsOf(await readFile(file, 'utf8')).filter((specifier) =>
-          ['console', 'discord', 'slack'].some((other) => other !== platform && specifier.includes(`adapters/${other}/`)),
+          ['console', 'discord', 'slack'].some(
+            (other) => other !== platform && specifier.includes(`adapters/${other}/`),
+          ),
         );
         expect({ file, bad }).toEqual({ file, bad: [] });
       }

@@ -60,20 +60,31 @@ describe('configuration', () => {
     expect(config.watchTimeoutMs).toBe(60_000);
     expect(config.allowPrivateImageHosts).toBe(true);
     expect(config.port).toBe(8080);
-    expect(configSecrets(config).sort()).toEqual(['0123456789abcdef', 'discord-token-value', 'signing-secret', 'xoxb-1']);
+    expect(configSecrets(config).sort()).toEqual([
+      '0123456789abcdef',
+      'discord-token-value',
+      'signing-secret',
+      'xoxb-1',
+    ]);
   });
 
   it.each([
     [{ SLACK_BOT_TOKEN: 'xoxb-1' }, /SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set/],
     [{ SLACK_SIGNING_SECRET: 'x' }, /SLACK_BOT_TOKEN is required/],
-    [{ SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxp-wrong' }, /SLACK_APP_TOKEN must be an app-level token/],
+    [
+      { SLACK_BOT_TOKEN: 'xoxb-1', SLACK_APP_TOKEN: 'xoxp-wrong' },
+      /SLACK_APP_TOKEN must be an app-level token/,
+    ],
     [{ PORT: 'eighty' }, /^PORT/],
     [{ PORT: '70000' }, /^PORT must be a port number/],
     [{ SKIDIO_API_URL: 'ftp://example.com' }, /^SKIDIO_API_URL must be an http/],
     [{ STORE_URL: 'postgres://x' }, /^STORE_URL must start with sqlite:\/\/ or redis:\/\//],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL/],
     [{ SKIDIO_WATCH_TIMEOUT_S: '0' }, /^SKIDIO_WATCH_TIMEOUT_S must be greater than 0/],
-    [{ SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS: 'maybe' }, /^SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS must be true or false/],
+    [
+      { SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS: 'maybe' },
+      /^SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS must be true or false/,
+    ],
     [{ KEY_ENCRYPTION_SECRET: 'short' }, /^KEY_ENCRYPTION_SECRET must be at least 16 characters/],
     [{ DISCORD_DEV_GUILD_ID: 'my-server' }, /^DISCORD_DEV_GUILD_ID must be a server id/],
   ])('names the variable and the fix: %o', (env, expected) => {

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONSOLE_WORKSPACE, createConsoleAdapter } from '../src/adapters/console/console-adapter.js';
-import { type BotStack, TEST_API_KEY, TEST_ENCRYPTION_SECRET, startBotStack } from './support/bot-stack.js';
+import { type BotStack, startBotStack, TEST_API_KEY, TEST_ENCRYPTION_SECRET } from './support/bot-stack.js';
 import { createTestLogger } from './support/test-logger.js';
 
 describe('logging', () => {
@@ -10,7 +10,10 @@ describe('logging', () => {
     log.secrets.add('xoxb-registered-token-123');
     log.logger.info({ input: { api_key: 'sk-field-secret-1', job_id: 'j1' } }, 'request');
     log.logger.info({ headers: { authorization: 'Bot abc.def.ghi' }, token: 'tok-secret-2' }, 'headers');
-    log.logger.warn({ detail: 'the token xoxb-registered-token-123 was refused' }, 'said xoxb-registered-token-123');
+    log.logger.warn(
+      { detail: 'the token xoxb-registered-token-123 was refused' },
+      'said xoxb-registered-token-123',
+    );
     const text = log.lines.join('\n');
     for (const secret of ['sk-field-secret-1', 'abc.def.ghi', 'tok-secret-2', 'xoxb-registered-token-123']) {
       expect(text).not.toContain(secret);
@@ -31,7 +34,13 @@ describe('logging', () => {
       const output = new PassThrough();
       const replies: string[] = [];
       output.on('data', (chunk: Buffer) => replies.push(chunk.toString('utf8')));
-      const run = createConsoleAdapter({ services: stack.services, input, output, outDir: stack.storeDir, json: true }).run();
+      const run = createConsoleAdapter({
+        services: stack.services,
+        input,
+        output,
+        outDir: stack.storeDir,
+        json: true,
+      }).run();
       input.end(
         [
           `/skidio key set ${TEST_API_KEY}`,

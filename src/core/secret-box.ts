@@ -24,6 +24,14 @@ export interface SecretBox {
   open(sealed: SealedSecret): string;
 }
 
+/**
+ * The current secret plus, during a rotation, the previous one (`KEY_ENCRYPTION_SECRET_PREVIOUS`): seals
+ * with the current secret, opens with either, and says when a value should be sealed again.
+ */
+export interface Keyring extends SecretBox {
+  openForRotation(sealed: SealedSecret): { plaintext: string; stale: boolean };
+}
+
 // A fixed, public salt: the derived key must be the same on every start and every instance.
 const SALT = 'skidio-bot/workspace-keys/v1';
 
@@ -56,5 +64,24 @@ export function createSecretBox(secret: string): SecretBox {
         });
       }
     },
+  };
+}
+
+/** Builds a keyring from the current secret and, optionally, the previous one. */
+export function createKeyring(currentSecret: string, previousSecret?: string): Keyring {
+  const current = createSecretBox(currentSecret);
+  const previous = previousSecret ? createSecretBox(previousSecret) : undefined;
+  const openForRotation = (sealed: SealedSecret) => {
+    try {
+      return { plaintext: current.open(sealed), stale: false };
+    } catch (error) {
+      if (!previous) throw error;
+      return { plaintext: previous.open(sealed), stale: true };
+    }
+  };
+  return {
+    seal: (plaintext) => current.seal(plaintext),
+    open: (sealed) => openForRotation(sealed).plaintext,
+    openForRotation,
   };
 }

@@ -105,8 +105,7 @@ export function createSkidioClient(options: SkidioClientOptions): SkidioClient {
       const canRetry =
         attempt < policy.maxAttempts &&
         (call.retryScope === 'transient' || outcome.error instanceof RateLimitedError);
-      const retryAfterMs =
-        outcome.error instanceof RateLimitedError ? outcome.error.retryAfterMs : undefined;
+      const retryAfterMs = outcome.error instanceof RateLimitedError ? outcome.error.retryAfterMs : undefined;
       const waitMs = retryAfterMs ?? backoffDelayMs(policy, attempt);
       // `maxRetryAfterMs` bounds what the server asks for; our own backoff is bounded by `maxDelayMs`.
       if (!canRetry || (retryAfterMs !== undefined && retryAfterMs > policy.maxRetryAfterMs)) {
@@ -265,7 +264,8 @@ function scrubKey(text: string, apiKey: string): string {
 
 function scrubStatus(normalized: NormalizedBody, apiKey: string): NormalizedBody {
   const { status } = normalized;
-  if (status.state === 'failed') return { ...normalized, status: { ...status, reason: scrubKey(status.reason, apiKey) } };
+  if (status.state === 'failed')
+    return { ...normalized, status: { ...status, reason: scrubKey(status.reason, apiKey) } };
   if (status.state === 'unknown') {
     return { ...normalized, status: { ...status, rawStatus: scrubKey(status.rawStatus, apiKey) } };
   }

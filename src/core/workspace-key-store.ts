@@ -1,10 +1,11 @@
 /**
  * Each workspace's Skidio API key, encrypted at rest, with who set it and when. Only the last four characters
- * are ever shown again (`••••abcd`).
+ * are ever shown again (`••••abcd`). An index of workspaces with keys lets start-up check that the configured
+ * secret opens them, and re-seal them under a new secret during a rotation.
  */
 import { NotConfiguredError, StoreUnavailableError } from './errors.js';
 import type { KeyValueStore, WorkspaceId } from './ports.js';
-import { type SealedSecret, type SecretBox, SecretBoxError } from './secret-box.js';
+import { type Keyring, type SealedSecret, type SecretBox, SecretBoxError } from './secret-box.js';
 
 /** What `key show` may reveal: never the key itself. */
 export interface KeyDescription {
@@ -18,6 +19,12 @@ interface StoredKey extends KeyDescription {
   sealed: SealedSecret;
 }
 
+/** What the start-up check found. */
+export interface KeyCheck {
+  storedKeys: number;
+  rotated: number;
+}
+
 /** The port commands use. */
 export interface WorkspaceKeyStore {
   set(workspace: WorkspaceId, apiKey: string, setBy: string): Promise<KeyDescription>;
@@ -26,6 +33,11 @@ export interface WorkspaceKeyStore {
   describe(workspace: WorkspaceId): Promise<KeyDescription | undefined>;
   /** True when a key was removed. */
   clear(workspace: WorkspaceId): Promise<boolean>;
+  /**
+   * Opens every stored key once: throws `NotConfiguredError` (a start-up error) when keys are stored but the
+   * secret is missing or wrong, and re-seals keys still under the previous secret.
+   */
+  verify(): Promise<KeyCheck>;
 }
 
 /** Masks a key for display: `••••` and its last four characters. */
@@ -33,18 +45,20 @@ export function maskKey(apiKeyOrLast4: string): string {
   return `••••${apiKeyOrLast4.slice(-4)}`;
 }
 
+const INDEX_KEY = 'apikeys:index';
+
 /**
  * Builds the key store on a key/value store. `box` is undefined when `KEY_ENCRYPTION_SECRET` is unset: reading
  * descriptions still works, but setting or using a key says what the operator must configure.
  */
 export function createWorkspaceKeyStore(
   store: KeyValueStore,
-  box: SecretBox | undefined,
+  box: SecretBox | Keyring | undefined,
   now: () => Date = () => new Date(),
 ): WorkspaceKeyStore {
   const storageKey = (workspace: WorkspaceId) => `apikey:${workspace}`;
 
-  function requireBox(): SecretBox {
+  function requireBox(): SecretBox | Keyring {
     if (!box) {
       throw new NotConfiguredError(
         'API keys cannot be stored or used yet: the bot operator must set KEY_ENCRYPTION_SECRET.',
@@ -53,11 +67,43 @@ export function createWorkspaceKeyStore(
     return box;
   }
 
-  async function read(workspace: WorkspaceId): Promise<StoredKey | undefined> {
+  async function guarded<T>(action: string, work: () => Promise<T>): Promise<T> {
     try {
-      return await store.get<StoredKey>(storageKey(workspace));
+      return await work();
     } catch (error) {
-      throw new StoreUnavailableError('the key store could not be read', { cause: error });
+      throw new StoreUnavailableError(`the key store could not be ${action}`, { cause: error });
+    }
+  }
+
+  async function updateIndex(change: (index: string[]) => string[]): Promise<void> {
+    const index = (await store.get<string[]>(INDEX_KEY)) ?? [];
+    const next = change(index);
+    if (next.length !== index.length) await store.set(INDEX_KEY, next);
+  }
+
+  /** Opens a record; re-seals it under the current secret when it was sealed under the previous one. */
+  async function open(
+    workspace: WorkspaceId,
+    record: StoredKey,
+  ): Promise<{ apiKey: string; rotated: boolean }> {
+    const keyring = requireBox();
+    try {
+      if ('openForRotation' in keyring) {
+        const { plaintext, stale } = keyring.openForRotation(record.sealed);
+        if (stale)
+          await guarded('written', () =>
+            store.set(storageKey(workspace), { ...record, sealed: keyring.seal(plaintext) }),
+          );
+        return { apiKey: plaintext, rotated: stale };
+      }
+      return { apiKey: keyring.open(record.sealed), rotated: false };
+    } catch (error) {
+      if (!(error instanceof SecretBoxError)) throw error;
+      throw new NotConfiguredError(
+        'A stored API key cannot be decrypted: KEY_ENCRYPTION_SECRET is not the secret it was stored with. ' +
+          'Set KEY_ENCRYPTION_SECRET_PREVIOUS to the old secret to rotate, or have an admin set the key again.',
+        { cause: error },
+      );
     }
   }
 
@@ -69,38 +115,43 @@ export function createWorkspaceKeyStore(
         setBy,
         setAt: now().toISOString(),
       };
-      try {
+      await guarded('written', async () => {
         await store.set(storageKey(workspace), record);
-      } catch (error) {
-        throw new StoreUnavailableError('the key store could not be written', { cause: error });
-      }
+        await updateIndex((index) => (index.includes(workspace) ? index : [...index, workspace]));
+      });
       return { last4: record.last4, setBy: record.setBy, setAt: record.setAt };
     },
     async get(workspace) {
-      const record = await read(workspace);
-      if (!record) return undefined;
-      try {
-        return requireBox().open(record.sealed);
-      } catch (error) {
-        if (error instanceof SecretBoxError) {
-          throw new NotConfiguredError(
-            'The stored API key cannot be decrypted: KEY_ENCRYPTION_SECRET changed. An admin should set the key again.',
-            { cause: error },
-          );
-        }
-        throw error;
-      }
+      const record = await guarded('read', () => store.get<StoredKey>(storageKey(workspace)));
+      return record ? (await open(workspace, record)).apiKey : undefined;
     },
     async describe(workspace) {
-      const record = await read(workspace);
+      const record = await guarded('read', () => store.get<StoredKey>(storageKey(workspace)));
       return record ? { last4: record.last4, setBy: record.setBy, setAt: record.setAt } : undefined;
     },
     async clear(workspace) {
-      try {
-        return await store.delete(storageKey(workspace));
-      } catch (error) {
-        throw new StoreUnavailableError('the key store could not be written', { cause: error });
+      return guarded('written', async () => {
+        const removed = await store.delete(storageKey(workspace));
+        await updateIndex((index) => index.filter((entry) => entry !== workspace));
+        return removed;
+      });
+    },
+    async verify() {
+      const index = await guarded('read', async () => (await store.get<string[]>(INDEX_KEY)) ?? []);
+      let storedKeys = 0;
+      let rotated = 0;
+      for (const workspace of index) {
+        const record = await guarded('read', () => store.get<StoredKey>(storageKey(workspace)));
+        if (!record) continue;
+        storedKeys++;
+        if (!box) {
+          throw new NotConfiguredError(
+            'API keys are stored but KEY_ENCRYPTION_SECRET is not set: set it to the secret they were stored with.',
+          );
+        }
+        if ((await open(workspace, record)).rotated) rotated++;
       }
+      return { storedKeys, rotated };
     },
   };
 }

@@ -39,7 +39,10 @@ describe('command text grammar', () => {
   it('validates a job id and never echoes an invalid one', () => {
     const status = commands.find((command) => command.path[0] === 'status');
     if (!status) throw new Error('status command missing');
-    expect(validateOptions(status, { job_id: ' job.1:a_b-c ' })).toEqual({ job_id: 'job.1:a_b-c', private: false });
+    expect(validateOptions(status, { job_id: ' job.1:a_b-c ' })).toEqual({
+      job_id: 'job.1:a_b-c',
+      private: false,
+    });
     for (const bad of ['<@everyone>', 'a'.repeat(129), 'my job 1', 'jöb', '../x/y', '']) {
       let message = '';
       try {

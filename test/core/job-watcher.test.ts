@@ -9,7 +9,7 @@ import {
 } from '../../src/core/errors.js';
 import { createImageFetcher } from '../../src/core/images.js';
 import type { JobStatus } from '../../src/core/job-status.js';
-import { type WatchEvent, type WatchSubscriber, createJobWatcher } from '../../src/core/job-watcher.js';
+import { createJobWatcher, type WatchEvent, type WatchSubscriber } from '../../src/core/job-watcher.js';
 import type { SkidioClient, StatusAnswer } from '../../src/core/skidio-client.js';
 import { createWatchRegistry } from '../../src/core/watch-registry.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
@@ -17,14 +17,18 @@ import { createFakeClock } from '../support/fake-clock.js';
 
 let pngBase64 = '';
 beforeAll(async () => {
-  const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#36c' } }).png().toBuffer();
+  const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#36c' } })
+    .png()
+    .toBuffer();
   pngBase64 = png.toString('base64');
 });
 
 type Step = JobStatus | Error;
 
 /** A Skidio client that answers from a script (the last step repeats) and counts calls per job. */
-function scriptedClient(script: Step[] | (() => Step[])): SkidioClient & { calls: { jobId: string; apiKey: string }[] } {
+function scriptedClient(
+  script: Step[] | (() => Step[]),
+): SkidioClient & { calls: { jobId: string; apiKey: string }[] } {
   const calls: { jobId: string; apiKey: string }[] = [];
   const steps = typeof script === 'function' ? script() : script;
   return {
@@ -96,7 +100,12 @@ describe('job watcher', () => {
   });
 
   it('polls once per job however many people ask, and everyone hears the end', async () => {
-    const { watcher, client } = setup([{ state: 'queued' }, { state: 'running' }, { state: 'running' }, completed()]);
+    const { watcher, client } = setup([
+      { state: 'queued' },
+      { state: 'running' },
+      { state: 'running' },
+      completed(),
+    ]);
     const subscribers = Array.from({ length: 25 }, (_, index) => collector(String(index)));
     await Promise.all(subscribers.map((subscriber) => watcher.watch('ws:1', 'job-shared', subscriber)));
     expect(client.calls).toHaveLength(4);
@@ -141,7 +150,9 @@ describe('job watcher', () => {
     await watcher.watch('ws:1', 'missing', subscriber);
     expect(client.calls).toHaveLength(1);
     expect(subscriber.events).toHaveLength(1);
-    expect(subscriber.events[0]?.kind === 'ended' && subscriber.events[0].error).toBeInstanceOf(JobNotFoundError);
+    expect(subscriber.events[0]?.kind === 'ended' && subscriber.events[0].error).toBeInstanceOf(
+      JobNotFoundError,
+    );
   });
 
   it('rides out transient failures after the first check, and stops after too many in a row', async () => {
@@ -155,9 +166,9 @@ describe('job watcher', () => {
     const second = collector('b');
     await down.watcher.watch('ws:1', 'down', second);
     expect(down.client.calls).toHaveLength(6);
-    expect(second.events.at(-1)?.kind === 'ended' && (second.events.at(-1) as { error: unknown }).error).toBeInstanceOf(
-      UpstreamUnavailableError,
-    );
+    expect(
+      second.events.at(-1)?.kind === 'ended' && (second.events.at(-1) as { error: unknown }).error,
+    ).toBeInstanceOf(UpstreamUnavailableError);
   });
 
   it('says so when the workspace has no key, without calling the API', async () => {
@@ -165,7 +176,9 @@ describe('job watcher', () => {
     const subscriber = collector('a');
     await watcher.watch('ws:1', 'job', subscriber);
     expect(client.calls).toHaveLength(0);
-    expect(subscriber.events[0]?.kind === 'ended' && subscriber.events[0].error).toBeInstanceOf(NoApiKeyError);
+    expect(subscriber.events[0]?.kind === 'ended' && subscriber.events[0].error).toBeInstanceOf(
+      NoApiKeyError,
+    );
   });
 
   it('records the watch in the store while it runs and removes it at the end', async () => {
@@ -185,7 +198,9 @@ describe('job watcher', () => {
         workspace: 'slack:T1',
         jobId: 'persisted',
         startedAt: expect.any(Number),
-        subscribers: [{ id: 'sub-1', requesterId: 'U1', joinedAt: expect.any(Number), delivery: { channel: 'C1' } }],
+        subscribers: [
+          { id: 'sub-1', requesterId: 'U1', joinedAt: expect.any(Number), delivery: { channel: 'C1' } },
+        ],
       },
     ]);
     expect(await registry.list()).toEqual([]);
@@ -200,7 +215,9 @@ describe('job watcher', () => {
       subscribers: [{ id: 's1', requesterId: 'U1', joinedAt: Date.now(), delivery: { channel: '42' } }],
     });
     const restored = collector('s1');
-    const count = await watcher.resume((stored) => ((stored.delivery as { channel: string }).channel === '42' ? restored : undefined));
+    const count = await watcher.resume((stored) =>
+      (stored.delivery as { channel: string }).channel === '42' ? restored : undefined,
+    );
     expect(count).toBe(1);
     await watcher.idle();
     expect(kinds(restored.events)).toEqual(['progress:running', 'completed']);

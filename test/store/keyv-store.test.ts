@@ -22,7 +22,10 @@ describe('SQLite store (the embedded default)', () => {
   });
 
   it('creates the directory, round-trips values, and expires them', async () => {
-    const store = createKeyvStore({ kind: 'sqlite', path: join(dir, 'nested', 'deeper', 'bot.sqlite') }, logger);
+    const store = createKeyvStore(
+      { kind: 'sqlite', path: join(dir, 'nested', 'deeper', 'bot.sqlite') },
+      logger,
+    );
     await store.set('a', { n: 1, list: ['x'] });
     expect(await store.get('a')).toEqual({ n: 1, list: ['x'] });
     await store.set('short', 'gone soon', 1);

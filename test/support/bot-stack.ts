@@ -7,8 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Config, loadConfig } from '../../src/config.js';
 import { type BotServices, createBotServices } from '../../src/services.js';
-import { type SimulatorOptions, type SkidioSimulator, startSkidioSimulator } from '../../src/simulator/index.js';
-import { type TestLogger, createTestLogger } from './test-logger.js';
+import {
+  type SimulatorOptions,
+  type SkidioSimulator,
+  startSkidioSimulator,
+} from '../../src/simulator/index.js';
+import { createTestLogger, type TestLogger } from './test-logger.js';
 
 /** A known API key: tests assert it never reaches a log line or a reply. */
 export const TEST_API_KEY = 'sk-test-4f9c2b7e1a6d3c8b';
@@ -49,7 +53,10 @@ export async function startBotStack(
   const services = createBotServices(
     config,
     { logger: log.logger, secrets: log.secrets },
-    { schedule: { initialDelayMs: 50, maxDelayMs: 200, multiplier: 1.5 }, retry: { baseDelayMs: 20, maxDelayMs: 100 } },
+    {
+      schedule: { initialDelayMs: 50, maxDelayMs: 200, multiplier: 1.5 },
+      retry: { baseDelayMs: 20, maxDelayMs: 100 },
+    },
   );
   return {
     config,

@@ -28,7 +28,8 @@ export async function redisReachable(url: string = REDIS_URL): Promise<boolean> 
 export async function shouldRunRedisTests(): Promise<boolean> {
   if (await redisReachable()) return true;
   const message = `Redis is not reachable at ${REDIS_URL}: skipping the Redis store tests (set REDIS_URL to run them).`;
-  if (process.env.REQUIRE_SERVICES === '1') throw new Error(`${message} REQUIRE_SERVICES=1 forbids skipping.`);
+  if (process.env.REQUIRE_SERVICES === '1')
+    throw new Error(`${message} REQUIRE_SERVICES=1 forbids skipping.`);
   console.warn(message);
   return false;
 }

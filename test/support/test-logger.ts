@@ -4,7 +4,7 @@
  */
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
-import { SecretRegistry, createLogger } from '../../src/logging.js';
+import { createLogger, SecretRegistry } from '../../src/logging.js';
 
 /** The logger, its secret registry, and every line it wrote. */
 export interface TestLogger {
@@ -25,5 +25,10 @@ export function createTestLogger(secrets: SecretRegistry = new SecretRegistry())
     },
   });
   const logger = createLogger({ level: 'debug', secrets, pretty: false, destination });
-  return { logger, secrets, lines, entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
+  return {
+    logger,
+    secrets,
+    lines,
+    entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+  };
 }

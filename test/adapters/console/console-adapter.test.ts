@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ConsoleLine } from '../../../src/adapters/console/console-output.js';
 import { CONSOLE_WORKSPACE, createConsoleAdapter } from '../../../src/adapters/console/console-adapter.js';
-import { type BotStack, TEST_API_KEY, startBotStack } from '../../support/bot-stack.js';
+import type { ConsoleLine } from '../../../src/adapters/console/console-output.js';
+import { type BotStack, startBotStack, TEST_API_KEY } from '../../support/bot-stack.js';
 
 let stack: BotStack | undefined;
 afterEach(async () => {
@@ -20,7 +20,13 @@ async function runConsole(current: BotStack, lines: string[]): Promise<ConsoleLi
   output.on('data', (chunk: Buffer) => {
     text += chunk.toString('utf8');
   });
-  const run = createConsoleAdapter({ services: current.services, input, output, outDir: current.storeDir, json: true }).run();
+  const run = createConsoleAdapter({
+    services: current.services,
+    input,
+    output,
+    outDir: current.storeDir,
+    json: true,
+  }).run();
   input.end(lines.join('\n'));
   await run;
   return text
@@ -73,7 +79,11 @@ describe('console adapter', () => {
     expect(replies.find((reply) => reply.text.includes('not a valid job id'))?.kind).toBe('error');
     expect(replies.find((reply) => reply.text.includes("I don't know that command"))?.kind).toBe('error');
     expect(replies.find((reply) => reply.text.includes('needs a job_id'))?.kind).toBe('error');
-    expect(byCommand('/skidio status fail-1').at(-1)).toMatchObject({ kind: 'error', jobId: 'fail-1', text: '❌ Job `fail-1` failed: NSFW content detected' });
+    expect(byCommand('/skidio status fail-1').at(-1)).toMatchObject({
+      kind: 'error',
+      jobId: 'fail-1',
+      text: '❌ Job `fail-1` failed: NSFW content detected',
+    });
     expect(byCommand('/skidio status no-such-job').at(-1)?.text).toContain('has no job `no-such-job`');
     // Invalid ids never reached the API.
     expect(stack.simulator.requests.some((request) => String(request.jobId).includes('passwd'))).toBe(false);

@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import type { ConsoleLine } from '../../../src/adapters/console/console-output.js';
 
 /** Runs `npm run demo -- --json` as a person would (through tsx, as the npm script does). */
-function runDemo(stdin: string, outDir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runDemo(
+  stdin: string,
+  outDir: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo.ts', '--json', '--out', outDir], {
       cwd: process.cwd(),

@@ -1,0 +1,25 @@
+/** Who is who on Slack, in the bot's terms: workspace ids, mentions, and the bot's own user id. */
+import type { WorkspaceId } from '../../core/ports.js';
+
+/** `slack:<team_id>`, or `slack:<enterprise_id>:<team_id>` on Enterprise Grid. */
+export function slackWorkspaceId(teamId: string, enterpriseId?: string | null): WorkspaceId {
+  return enterpriseId ? `slack:${enterpriseId}:${teamId}` : `slack:${teamId}`;
+}
+
+/** `<@U…>`: Slack renders it as the person's name and notifies them. */
+export function slackMention(userId: string): string {
+  return `<@${userId}>`;
+}
+
+/**
+ * The bot's user id, learnt from Bolt's context on each event (Bolt reads it from `auth.test` at start-up);
+ * the invite hint mentions it so people see the bot's real name.
+ */
+export interface BotIdentity {
+  botUserId: string | undefined;
+}
+
+/** Direct-message conversation ids start with D. https://docs.slack.dev/reference/objects/conversation-object */
+export function isDirectMessage(channelId: string): boolean {
+  return channelId.startsWith('D');
+}

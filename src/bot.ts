@@ -1,0 +1,103 @@
+/**
+ * Starts the whole bot from a configuration: shared services, the configured adapters, the HTTP server, and
+ * the watches an earlier process left in the store. `main.ts` calls it; end-to-end tests and benchmarks too.
+ */
+import { createDiscordAdapter } from './adapters/discord/discord-adapter.js';
+import type { PlatformAdapter } from './adapters/platform.js';
+import { createSlackAdapter } from './adapters/slack/slack-adapter.js';
+import type { Config } from './config.js';
+import type { Logger } from './core/ports.js';
+import { type BotHttpServer, startHttpServer } from './http-server.js';
+import type { SecretRegistry } from './logging.js';
+import { type BotServices, createBotServices, type ServiceOverrides } from './services.js';
+
+/** A running bot. */
+export interface RunningBot {
+  services: BotServices;
+  adapters: readonly PlatformAdapter[];
+  http: BotHttpServer;
+  /** Number of stored watches resumed at start-up. */
+  resumedWatches: number;
+  /** Stops taking commands, keeps watches in the store, closes connections. */
+  stop(): Promise<void>;
+}
+
+/** Thrown when neither Discord nor Slack is configured. */
+export class NoPlatformError extends Error {
+  override readonly name = 'NoPlatformError';
+  constructor() {
+    super(
+      'No chat platform is configured. Set DISCORD_TOKEN for Discord, and/or SLACK_BOT_TOKEN with SLACK_SIGNING_SECRET ' +
+        '(or SLACK_APP_TOKEN) for Slack. To try the bot without either, run `npm run demo`.',
+    );
+  }
+}
+
+/** Starts the bot; rejects with a clear error if a platform refuses its credentials. */
+export async function startBot(
+  config: Config,
+  deps: { logger: Logger; secrets: SecretRegistry },
+  overrides: ServiceOverrides = {},
+): Promise<RunningBot> {
+  if (!config.discord && !config.slack) throw new NoPlatformError();
+  const { logger } = deps;
+  const services = createBotServices(config, deps, overrides);
+  // A stored key the configured secret cannot open is a start-up error, not a surprise in the middle of a command.
+  try {
+    const keys = await services.keys.verify();
+    if (keys.rotated > 0)
+      logger.info(keys, 'stored API keys re-encrypted under the new KEY_ENCRYPTION_SECRET');
+  } catch (error) {
+    await services.close();
+    throw error;
+  }
+  const adapters: PlatformAdapter[] = [];
+  if (config.discord)
+    adapters.push(
+      createDiscordAdapter(config.discord, { services, logger: logger.child({ adapter: 'discord' }) }),
+    );
+  if (config.slack)
+    adapters.push(createSlackAdapter(config.slack, { services, logger: logger.child({ adapter: 'slack' }) }));
+
+  const http = await startHttpServer({
+    port: config.port,
+    routes: adapters.flatMap((adapter) => adapter.routes),
+    readiness: [
+      { name: 'store', check: () => services.store.ping() },
+      ...adapters.map((adapter) => ({ name: adapter.name, check: () => adapter.isReady() })),
+    ],
+    logger,
+  });
+  try {
+    await Promise.all(adapters.map((adapter) => adapter.start()));
+  } catch (error) {
+    await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+    await http.close();
+    await services.close();
+    throw error;
+  }
+  const resumedWatches = await services.watcher.resume((stored, watch) => {
+    for (const adapter of adapters) {
+      const subscriber = adapter.restoreSubscriber(stored, watch);
+      if (subscriber) return subscriber;
+    }
+    return undefined;
+  });
+  logger.info(
+    { platforms: adapters.map((adapter) => adapter.name), port: http.port, resumedWatches },
+    'skidio-bot is ready',
+  );
+
+  return {
+    services,
+    adapters,
+    http,
+    resumedWatches,
+    async stop() {
+      await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+      await services.watcher.stop();
+      await http.close();
+      await services.close();
+    },
+  };
+}
