@@ -55,7 +55,7 @@ export function createStatusSubscriber(args: {
           await reply.result({
             jobId,
             images: event.images,
-            text: completedText(jobId, requester.mention, files.length, failures),
+            text: completedText(jobId, requester.mention, files.length, failures, event.images.omitted),
           });
           return;
         }

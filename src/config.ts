@@ -38,6 +38,13 @@ export interface Config {
   watchTimeoutMs: number;
   allowPrivateImageHosts: boolean;
   maxImageBytes: number;
+  limits: {
+    commandsPerUserPerMinute: number;
+    commandsPerWorkspacePerMinute: number;
+    maxWatchesPerWorkspace: number;
+    maxWatchesTotal: number;
+    maxImagesPerJob: number;
+  };
 }
 
 const booleanText = z
@@ -54,6 +61,7 @@ const httpUrl = z
     'must be an http:// or https:// URL',
   );
 const positiveInt = z.coerce.number().int('must be a whole number').positive('must be greater than 0');
+const nonNegativeInt = z.coerce.number().int('must be a whole number').min(0, 'must be 0 (off) or more');
 const optionalText = z
   .string()
   .trim()
@@ -100,6 +108,11 @@ const schema = z.object({
   SKIDIO_WATCH_TIMEOUT_S: positiveInt.default(1800),
   SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS: booleanText.default(false),
   MAX_IMAGE_BYTES: positiveInt.default(26_214_400),
+  RATE_LIMIT_USER_PER_MINUTE: nonNegativeInt.default(20),
+  RATE_LIMIT_WORKSPACE_PER_MINUTE: nonNegativeInt.default(200),
+  MAX_WATCHES_PER_WORKSPACE: positiveInt.default(100),
+  MAX_WATCHES_TOTAL: positiveInt.default(20_000),
+  MAX_IMAGES_PER_JOB: positiveInt.default(20),
 });
 
 const FIXES: Record<string, string> = {
@@ -175,6 +188,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     watchTimeoutMs: e.SKIDIO_WATCH_TIMEOUT_S * 1000,
     allowPrivateImageHosts: e.SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS,
     maxImageBytes: e.MAX_IMAGE_BYTES,
+    limits: {
+      commandsPerUserPerMinute: e.RATE_LIMIT_USER_PER_MINUTE,
+      commandsPerWorkspacePerMinute: e.RATE_LIMIT_WORKSPACE_PER_MINUTE,
+      maxWatchesPerWorkspace: e.MAX_WATCHES_PER_WORKSPACE,
+      maxWatchesTotal: e.MAX_WATCHES_TOTAL,
+      maxImagesPerJob: e.MAX_IMAGES_PER_JOB,
+    },
   };
 }
 

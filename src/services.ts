@@ -13,6 +13,7 @@ import { createKeyring } from './core/secret-box.js';
 import { createSkidioClient, type SkidioClient } from './core/skidio-client.js';
 import { createWatchRegistry } from './core/watch-registry.js';
 import { createWorkspaceKeyStore, type WorkspaceKeyStore } from './core/workspace-key-store.js';
+import { createCommandLimiter } from './limits/command-limiter.js';
 import type { SecretRegistry } from './logging.js';
 import { createKeyvStore } from './store/keyv-store.js';
 
@@ -64,6 +65,7 @@ export function createBotServices(
     apiKeyFor: (workspace) => keys.get(workspace),
     registry: createWatchRegistry(store),
     timeoutMs: config.watchTimeoutMs,
+    limits: config.limits,
     clock,
     logger: logger.child({ component: 'watcher' }),
     ...(overrides.schedule ? { schedule: overrides.schedule } : {}),
@@ -78,6 +80,10 @@ export function createBotServices(
     clock,
     logger,
     commands,
+    limiter: createCommandLimiter({
+      perUserPerMinute: config.limits.commandsPerUserPerMinute,
+      perWorkspacePerMinute: config.limits.commandsPerWorkspacePerMinute,
+    }),
     async close() {
       await watcher.stop();
       await images.close();

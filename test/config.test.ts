@@ -22,6 +22,13 @@ describe('configuration', () => {
       watchTimeoutMs: 1_800_000,
       allowPrivateImageHosts: false,
       maxImageBytes: 26_214_400,
+      limits: {
+        commandsPerUserPerMinute: 20,
+        commandsPerWorkspacePerMinute: 200,
+        maxWatchesPerWorkspace: 100,
+        maxWatchesTotal: 20_000,
+        maxImagesPerJob: 20,
+      },
     });
   });
 

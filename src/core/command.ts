@@ -73,8 +73,15 @@ export interface ReplySurface {
   openSecretForm?(command: CommandDefinition): Promise<void>;
 }
 
+/** Per-person and per-workspace command rates; `consume` throws `TooManyCommandsError` when one is used up. */
+export interface CommandLimiter {
+  consume(workspace: WorkspaceId, userId: string): Promise<void>;
+}
+
 /** What handlers may use. */
 export interface CommandServices {
+  /** Absent means no rate limit (the console, tests of other things). */
+  limiter?: CommandLimiter;
   keys: WorkspaceKeyStore;
   watcher: JobWatcher;
   clock: Clock;

@@ -10,7 +10,7 @@ import type {
   ReplySurface,
 } from './command.js';
 import { commandName } from './command.js';
-import { BadInputError, PermissionDeniedError, SkidioBotError } from './errors.js';
+import { BadInputError, PermissionDeniedError, SkidioBotError, TooManyCommandsError } from './errors.js';
 import { errorText, UNEXPECTED_ERROR_TEXT } from './messages.js';
 
 /** Checks raw option values against a command's specs; returns validated values or throws `BadInputError`. */
@@ -47,6 +47,7 @@ export async function dispatch(
     if (command.adminOnly && !requester.isAdmin) {
       throw new PermissionDeniedError('admin only');
     }
+    await services.limiter?.consume(workspace, requester.id);
     const options = validateOptions(command, invocation.options);
     log.info({ jobId }, 'command received');
     await command.handler({ invocation: { ...invocation, options }, reply, services });
@@ -64,7 +65,12 @@ export async function reportError(
 ): Promise<void> {
   const known = error instanceof SkidioBotError;
   if (known) {
-    const level = error instanceof BadInputError || error instanceof PermissionDeniedError ? 'info' : 'warn';
+    const level =
+      error instanceof BadInputError ||
+      error instanceof PermissionDeniedError ||
+      error instanceof TooManyCommandsError
+        ? 'info'
+        : 'warn';
     log[level]({ code: error.code, jobId }, `command refused: ${error.message}`);
   } else {
     log.error({ err: error, jobId }, 'command failed unexpectedly');

@@ -20,7 +20,9 @@ export type SkidioErrorCode =
   | 'job_timed_out'
   | 'image_rejected'
   | 'store_unavailable'
-  | 'not_configured';
+  | 'not_configured'
+  | 'too_many_commands'
+  | 'too_many_watches';
 
 /** Base class: a string `code`, a `name` equal to the class name, and the original `cause` kept. */
 export abstract class SkidioBotError extends Error {
@@ -134,6 +136,28 @@ export class JobTimedOutError extends SkidioBotError {
 /** An image the API pointed to could not be used (not an image, too large, private host, download failed). */
 export class ImageRejectedError extends SkidioBotError {
   readonly code = 'image_rejected';
+}
+
+/** A person or workspace sent more commands than the configured rate allows. */
+export class TooManyCommandsError extends SkidioBotError {
+  readonly code = 'too_many_commands';
+  constructor(
+    readonly scope: 'user' | 'workspace',
+    readonly retryAfterMs: number,
+  ) {
+    super(`too many commands from this ${scope}; retry in ${Math.ceil(retryAfterMs / 1000)} s`);
+  }
+}
+
+/** Watching one more job would pass the per-workspace or overall cap. */
+export class TooManyWatchesError extends SkidioBotError {
+  readonly code = 'too_many_watches';
+  constructor(
+    readonly scope: 'workspace' | 'bot',
+    readonly limit: number,
+  ) {
+    super(`the ${scope} already has ${limit} jobs being watched`);
+  }
 }
 
 /** True when retrying the same call later may succeed. */

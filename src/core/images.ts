@@ -30,6 +30,8 @@ export interface ImageFailure {
 export interface ResolvedImages {
   files: ImageFile[];
   failures: ImageFailure[];
+  /** Images the job had beyond the per-job cap, not fetched. */
+  omitted?: number;
 }
 
 /** Options of the fetcher; see `MAX_IMAGE_BYTES` and `SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS`. */

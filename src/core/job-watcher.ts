@@ -10,6 +10,7 @@ import {
   JobTimedOutError,
   NoApiKeyError,
   SkidioBotError,
+  TooManyWatchesError,
   UpstreamUnavailableError,
 } from './errors.js';
 import type { ImageFetcher, ResolvedImages } from './images.js';
@@ -55,6 +56,20 @@ export const defaultPollSchedule: PollSchedule = {
   maxConsecutiveFailures: 5,
 };
 
+/** Caps that keep one workspace (or a flood) from taking the whole bot. */
+export interface WatchLimits {
+  maxWatchesPerWorkspace: number;
+  maxWatchesTotal: number;
+  /** Images posted per job; the rest are counted in `ResolvedImages.omitted`. */
+  maxImagesPerJob: number;
+}
+
+export const defaultWatchLimits: WatchLimits = {
+  maxWatchesPerWorkspace: 100,
+  maxWatchesTotal: 20_000,
+  maxImagesPerJob: 20,
+};
+
 /** What the watcher needs. */
 export interface JobWatcherOptions {
   client: SkidioClient;
@@ -63,6 +78,7 @@ export interface JobWatcherOptions {
   apiKeyFor(workspace: WorkspaceId): Promise<string | undefined>;
   registry?: WatchRegistry;
   timeoutMs: number;
+  limits?: Partial<WatchLimits>;
   schedule?: Partial<PollSchedule>;
   clock?: Clock;
   random?: () => number;
@@ -71,7 +87,10 @@ export interface JobWatcherOptions {
 
 /** The watcher's surface. */
 export interface JobWatcher {
-  /** Subscribes to a job; resolves once the subscriber has heard the end. Never rejects. */
+  /**
+   * Subscribes to a job; resolves once the subscriber has heard the end. Rejects only with
+   * `TooManyWatchesError`, before subscribing, when a new watch would pass a cap (joining one never does).
+   */
   watch(workspace: WorkspaceId, jobId: string, subscriber: WatchSubscriber): Promise<void>;
   /** Resumes stored watches; `restore` rebuilds a subscriber from its stored form (or skips it). */
   resume(
@@ -108,7 +127,9 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
   const random = options.random ?? Math.random;
   const logger = options.logger ?? silentLogger;
   const schedule: PollSchedule = { ...defaultPollSchedule, ...options.schedule };
+  const limits: WatchLimits = { ...defaultWatchLimits, ...options.limits };
   const active = new Map<string, ActiveWatch>();
+  const perWorkspace = new Map<WorkspaceId, number>();
   const finished = new Map<string, Promise<void>>();
 
   const keyOf = (workspace: WorkspaceId, jobId: string) => `${workspace}\u0000${jobId}`;
@@ -219,7 +240,10 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
       return false;
     }
     if (status.state === 'completed') {
-      const images = await options.images.resolve(watch.jobId, status.images, watch.abort.signal);
+      const sources = status.images.slice(0, limits.maxImagesPerJob);
+      const resolved = await options.images.resolve(watch.jobId, sources, watch.abort.signal);
+      const omitted = status.images.length - sources.length;
+      const images = omitted > 0 ? { ...resolved, omitted } : resolved;
       await finish(watch, (elapsedMs) => ({ kind: 'completed', images, elapsedMs }));
       return true;
     }
@@ -253,12 +277,16 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
     };
     const key = keyOf(workspace, jobId);
     active.set(key, watch);
+    perWorkspace.set(workspace, (perWorkspace.get(workspace) ?? 0) + 1);
     watch.done = Promise.resolve()
       .then(() => poll(watch))
       .catch((error: unknown) => logger.error({ err: error, jobId }, 'job watch stopped unexpectedly'))
       .finally(() => {
         if (active.get(key) === watch) active.delete(key);
         finished.delete(key);
+        const count = (perWorkspace.get(workspace) ?? 1) - 1;
+        if (count > 0) perWorkspace.set(workspace, count);
+        else perWorkspace.delete(workspace);
       });
     finished.set(key, watch.done);
     return watch;
@@ -278,6 +306,13 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
   return {
     async watch(workspace, jobId, subscriber) {
       const existing = active.get(keyOf(workspace, jobId));
+      if (!existing) {
+        if (finished.size >= limits.maxWatchesTotal)
+          throw new TooManyWatchesError('bot', limits.maxWatchesTotal);
+        if ((perWorkspace.get(workspace) ?? 0) >= limits.maxWatchesPerWorkspace) {
+          throw new TooManyWatchesError('workspace', limits.maxWatchesPerWorkspace);
+        }
+      }
       const watch = existing ?? start(workspace, jobId, clock.now());
       await subscribe(watch, subscriber, clock.now());
       await watch.done;

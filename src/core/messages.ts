@@ -7,6 +7,8 @@ import {
   type JobTimedOutError,
   RateLimitedError,
   type SkidioBotError,
+  type TooManyCommandsError,
+  type TooManyWatchesError,
 } from './errors.js';
 import type { ImageFailure } from './images.js';
 import type { JobStatus } from './job-status.js';
@@ -39,13 +41,19 @@ export function completedText(
   requesterMention: string,
   imageCount: number,
   failures: ImageFailure[],
+  omitted = 0,
 ): string {
   const images = imageCount === 1 ? '1 image' : `${imageCount} images`;
   const head =
     imageCount > 0
       ? `✅ Job \`${jobId}\` is done: ${images}, requested by ${requesterMention}.`
       : `⚠️ Job \`${jobId}\` finished, requested by ${requesterMention}, but none of its images could be posted.`;
-  return failures.length === 0 ? head : `${head}\n${failureLines(failures)}`;
+  const lines = [head, ...(failures.length > 0 ? [failureLines(failures)] : [])];
+  if (omitted > 0)
+    lines.push(
+      `${omitted} more image${omitted === 1 ? ' was' : 's were'} not posted: the bot posts at most ${imageCount + failures.length} per job.`,
+    );
+  return lines.join('\n');
 }
 
 function failureLines(failures: ImageFailure[]): string {
@@ -89,6 +97,20 @@ export function errorText(error: SkidioBotError, jobId?: string): string {
       return "🗄️ The bot's storage is not reachable right now. Try again shortly.";
     case 'job_failed':
       return jobFailedText(error as JobFailedError);
+    case 'too_many_commands': {
+      const limited = error as TooManyCommandsError;
+      const who =
+        limited.scope === 'user'
+          ? "You're sending commands faster than I take them"
+          : 'This workspace is sending commands faster than I take them';
+      return `🐢 ${who}. Try again in ${Math.max(1, Math.ceil(limited.retryAfterMs / 1000))} s.`;
+    }
+    case 'too_many_watches': {
+      const capped = error as TooManyWatchesError;
+      return capped.scope === 'workspace'
+        ? `🐢 I'm already watching ${capped.limit} jobs for this workspace. Try again when some of them finish.`
+        : "🐢 I'm watching as many jobs as I can right now. Try again in a few minutes.";
+    }
     case 'job_timed_out': {
       const timedOut = error as JobTimedOutError;
       return `⌛ I stopped watching job \`${timedOut.jobId}\` after ${Math.round(timedOut.waitedMs / 60_000)} min and it had not finished. Ask again later with \`/skidio status ${timedOut.jobId}\`.`;

@@ -5,6 +5,7 @@ import {
   JobTimedOutError,
   NetworkError,
   NoApiKeyError,
+  TooManyWatchesError,
   UpstreamUnavailableError,
 } from '../../src/core/errors.js';
 import { createImageFetcher } from '../../src/core/images.js';
@@ -248,5 +249,55 @@ describe('job watcher', () => {
     await watching;
     expect(watcher.activeCount()).toBe(0);
     expect((await registry.list()).map((watch) => watch.jobId)).toEqual(['long']);
+  });
+});
+
+describe('job watcher limits', () => {
+  function limited(
+    limits: { maxWatchesPerWorkspace?: number; maxWatchesTotal?: number; maxImagesPerJob?: number },
+    script: Step[],
+  ) {
+    return createJobWatcher({
+      client: scriptedClient(script),
+      images: createImageFetcher({ maxBytes: 1024 * 1024, allowPrivateHosts: false }),
+      apiKeyFor: async () => 'k',
+      timeoutMs: 1e12,
+      clock: createFakeClock(),
+      limits,
+    });
+  }
+
+  it('refuses a new watch past the per-workspace cap, but lets people join a watched job', async () => {
+    const watcher = limited({ maxWatchesPerWorkspace: 2 }, [{ state: 'running' }]);
+    const running = [watcher.watch('ws:1', 'a', collector('1')), watcher.watch('ws:1', 'b', collector('2'))];
+    await expect(watcher.watch('ws:1', 'c', collector('3'))).rejects.toThrow(TooManyWatchesError);
+    const joined = watcher.watch('ws:1', 'a', collector('4'));
+    const elsewhere = watcher.watch('ws:2', 'c', collector('5'));
+    expect(watcher.activeCount()).toBe(3);
+    await watcher.stop();
+    await Promise.all([...running, joined, elsewhere]);
+  });
+
+  it('refuses a new watch past the overall cap', async () => {
+    const watcher = limited({ maxWatchesTotal: 1 }, [{ state: 'running' }]);
+    const first = watcher.watch('ws:1', 'a', collector('1'));
+    const refused = await watcher.watch('ws:2', 'b', collector('2')).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(TooManyWatchesError);
+    expect((refused as TooManyWatchesError).scope).toBe('bot');
+    await watcher.stop();
+    await first;
+  });
+
+  it('posts at most the per-job image cap and counts the rest', async () => {
+    const three: JobStatus = {
+      state: 'completed',
+      images: Array.from({ length: 3 }, () => ({ kind: 'inline', base64: pngBase64 }) as const),
+    };
+    const watcher = limited({ maxImagesPerJob: 2 }, [three]);
+    const subscriber = collector('1');
+    await watcher.watch('ws:1', 'many', subscriber);
+    const last = subscriber.events.at(-1);
+    expect(last?.kind === 'completed' && last.images.files).toHaveLength(2);
+    expect(last?.kind === 'completed' && last.images.omitted).toBe(1);
   });
 });

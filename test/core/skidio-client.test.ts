@@ -136,7 +136,9 @@ describe('the status call on the wire', () => {
     // Byte length, not character length: the job id has multi-byte characters.
     const byteLength = received?.body.byteLength ?? 0;
     expect(Number(received?.headers['content-length'])).toBe(byteLength);
-    expect(byteLength).toBeGreaterThan(JSON.stringify({ input: { api_key: API_KEY, job_id: 'jöb-✓-1' } }).length);
+    expect(byteLength).toBeGreaterThan(
+      JSON.stringify({ input: { api_key: API_KEY, job_id: 'jöb-✓-1' } }).length,
+    );
     expect(received?.headers['transfer-encoding']).toBeUndefined();
   });
 
@@ -188,21 +190,24 @@ describe('the status call on the wire', () => {
 });
 
 describe('retries of the status call', () => {
-  it.each([502, 503, 504])('retries HTTP %i with jittered exponential backoff, then succeeds', async (status) => {
-    const sut = await scripted(answer(status, 'gateway trouble'), answer(status, 'gateway trouble'), ok());
-    const { api, clock } = client(sut.url);
+  it.each([502, 503, 504])(
+    'retries HTTP %i with jittered exponential backoff, then succeeds',
+    async (status) => {
+      const sut = await scripted(answer(status, 'gateway trouble'), answer(status, 'gateway trouble'), ok());
+      const { api, clock } = client(sut.url);
 
-    const result = await api.status('job-1', API_KEY);
+      const result = await api.status('job-1', API_KEY);
 
-    expect(result.status).toEqual({ state: 'running' });
-    expect(sut.requests).toHaveLength(3);
-    // Defaults: 300 ms doubling, jittered down to 50-100%.
-    expect(clock.waits).toHaveLength(2);
-    expect(clock.waits[0]).toBeGreaterThanOrEqual(150);
-    expect(clock.waits[0]).toBeLessThanOrEqual(300);
-    expect(clock.waits[1]).toBeGreaterThanOrEqual(300);
-    expect(clock.waits[1]).toBeLessThanOrEqual(600);
-  });
+      expect(result.status).toEqual({ state: 'running' });
+      expect(sut.requests).toHaveLength(3);
+      // Defaults: 300 ms doubling, jittered down to 50-100%.
+      expect(clock.waits).toHaveLength(2);
+      expect(clock.waits[0]).toBeGreaterThanOrEqual(150);
+      expect(clock.waits[0]).toBeLessThanOrEqual(300);
+      expect(clock.waits[1]).toBeGreaterThanOrEqual(300);
+      expect(clock.waits[1]).toBeLessThanOrEqual(600);
+    },
+  );
 
   it('gives up after maxAttempts with UpstreamUnavailableError', async () => {
     const sut = await scripted(answer(503, 'down'));
@@ -475,7 +480,9 @@ describe('typed errors', () => {
 
 describe('unreadable answers', () => {
   it('does not retry a 200 with truncated JSON: UnreadableResponseError (the watcher polls again later)', async () => {
-    const sut = await scripted(answer(200, '{"id":"job-1","status":"COMPL', { 'content-type': 'application/json' }));
+    const sut = await scripted(
+      answer(200, '{"id":"job-1","status":"COMPL', { 'content-type': 'application/json' }),
+    );
     const { api, clock } = client(sut.url);
 
     const error = await rejection(api.status('job-1', API_KEY));
@@ -562,7 +569,10 @@ describe('the API key never leaks', () => {
     ['404 echoing the key', echo(404)],
     ['400 echoing the key', echo(400)],
     ['429 echoing the key', echo(429, { 'retry-after': '3600' })],
-    ['500 echoing the request body', (req, res) => reply(res, 500, `<pre>${req.body.toString('utf8')}</pre>`)],
+    [
+      '500 echoing the request body',
+      (req, res) => reply(res, 500, `<pre>${req.body.toString('utf8')}</pre>`),
+    ],
     ['200 that is not JSON', (req, res) => reply(res, 200, `debug: ${req.body.toString('utf8')}`)],
     [
       // Whitespace collapses in the excerpt: a key cut in half at the 400th character must not show through.
@@ -598,7 +608,10 @@ describe('the API key never leaks', () => {
 
     expect(result.status.state).toBe('failed');
     expect(JSON.stringify(result)).not.toContain(KEY_PREFIX);
-    expect(result.status).toEqual({ state: 'failed', reason: "KeyError: {'api_key': '••••', 'prompt': 'x'}" });
+    expect(result.status).toEqual({
+      state: 'failed',
+      reason: "KeyError: {'api_key': '••••', 'prompt': 'x'}",
+    });
   });
 
   it('does not mangle excerpts when the key is empty', async () => {
@@ -624,7 +637,10 @@ describe('against the Skidio simulator', () => {
     await startSim();
     const { api } = client(sim.url);
 
-    const submitted = await api.submitAsync({ prompt: 'a lighthouse at dusk', model: 'flux-dev' }, 'demo-key');
+    const submitted = await api.submitAsync(
+      { prompt: 'a lighthouse at dusk', model: 'flux-dev' },
+      'demo-key',
+    );
     expect(submitted.status).toEqual({ state: 'queued' });
     expect(sim.jobs.get(submitted.jobId)?.prompt).toBe('a lighthouse at dusk');
 
@@ -676,7 +692,11 @@ describe('against the Skidio simulator', () => {
     await startSim();
     const { api, clock } = client(sim.url);
     sim.failNext('status', { status: 503, body: { error: 'busy' } });
-    sim.failNext('status', { status: 200, body: '{"id":"demo-1","status":"IN_', headers: { 'content-length': '400' } });
+    sim.failNext('status', {
+      status: 200,
+      body: '{"id":"demo-1","status":"IN_',
+      headers: { 'content-length': '400' },
+    });
 
     const result = await api.status('demo-1', 'demo-key');
 

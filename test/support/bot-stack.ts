@@ -47,6 +47,9 @@ export async function startBotStack(
     KEY_ENCRYPTION_SECRET: TEST_ENCRYPTION_SECRET,
     SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS: 'true',
     LOG_LEVEL: 'debug',
+    // Tests send bursts from one person; the limits have tests of their own.
+    RATE_LIMIT_USER_PER_MINUTE: '0',
+    RATE_LIMIT_WORKSPACE_PER_MINUTE: '0',
     ...options.env,
   });
   const log = createTestLogger();

@@ -27,7 +27,9 @@ export interface ConsoleAdapterOptions {
 
 /** Builds the adapter; `run()` resolves when input has ended and every command has finished. */
 export function createConsoleAdapter(options: ConsoleAdapterOptions): { run(): Promise<void> } {
-  const { services, outDir } = options;
+  // The console is one local person scripting the bot: command rate limits would only break their scripts.
+  const { limiter: _noLimiter, ...services } = options.services;
+  const { outDir } = options;
   const printer = createConsolePrinter(options.output, options.json);
   const log = services.logger.child({ adapter: 'console' });
 

@@ -24,7 +24,8 @@ export function createBoltLogger(logger: Logger): BoltLogger {
     let err: Error | undefined;
     let omitted = 0;
     for (const arg of args) {
-      if (typeof arg === 'string' || typeof arg === 'number' || typeof arg === 'boolean') words.push(String(arg));
+      if (typeof arg === 'string' || typeof arg === 'number' || typeof arg === 'boolean')
+        words.push(String(arg));
       else if (arg instanceof Error && err === undefined) err = arg;
       // Objects may be event payloads; they are counted, never printed.
       else omitted++;

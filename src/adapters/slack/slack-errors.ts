@@ -24,7 +24,8 @@ export function describeSlackFailure(error: unknown): string {
     const failure = error as { code?: unknown; statusCode?: unknown; original?: { message?: unknown } };
     if (failure.code === webApi.ErrorCode.HTTPError) return `HTTP ${String(failure.statusCode)}`;
     if (failure.code === webApi.ErrorCode.RateLimitedError) return 'rate limited';
-    if (failure.code === webApi.ErrorCode.RequestError) return `request failed: ${String(failure.original?.message)}`;
+    if (failure.code === webApi.ErrorCode.RequestError)
+      return `request failed: ${String(failure.original?.message)}`;
   }
   return error instanceof Error ? error.message : String(error);
 }
@@ -42,9 +43,12 @@ export class SlackStartError extends Error {
 export function startupError(error: unknown, variable: string, apiUrl: string): SlackStartError {
   const code = slackErrorCode(error);
   if (code !== undefined) {
-    return new SlackStartError(`Slack refused ${variable} (${code}). Check the token in your Slack app settings.`, {
-      cause: error,
-    });
+    return new SlackStartError(
+      `Slack refused ${variable} (${code}). Check the token in your Slack app settings.`,
+      {
+        cause: error,
+      },
+    );
   }
   return new SlackStartError(
     `Could not check ${variable} with the Slack Web API at ${apiUrl} (${describeSlackFailure(error)}). Check SLACK_API_URL and the network.`,

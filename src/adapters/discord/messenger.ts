@@ -1,0 +1,101 @@
+/**
+ * The Discord REST calls replies are made of, through the client's own REST instance (its base URL, its
+ * agent, its rate-limit queue). Interaction webhooks need no bot token and live 15 minutes; channel messages
+ * and DMs use the bot token and live forever. Every call rejects with discord.js's `DiscordAPIError`.
+ */
+import { MessageFlags, type RawFile, type REST, Routes } from 'discord.js';
+
+/** One file to upload. */
+export interface UploadFile {
+  name: string;
+  bytes: Buffer;
+  contentType: string;
+}
+
+/** A message as the bot sends it. */
+export interface OutgoingMessage {
+  content: string;
+  files?: readonly UploadFile[];
+  /** Only for new interaction messages (follow-ups): ephemerality is fixed when a message is created. */
+  ephemeral?: boolean;
+  /** The one user this message may ping; nobody else (no @everyone, no roles), whatever the text says. */
+  mentionUserId?: string;
+}
+
+/** The calls replies need. */
+export interface DiscordMessenger {
+  /** Edits the interaction's first reply (the deferred one). */
+  editOriginal(applicationId: string, token: string, message: OutgoingMessage): Promise<void>;
+  /** Adds a message to the interaction (after the original has been edited once). */
+  followUp(applicationId: string, token: string, message: OutgoingMessage): Promise<void>;
+  /** Posts a bot message in a channel; returns its id. */
+  send(channelId: string, message: OutgoingMessage): Promise<string>;
+  /** Edits a bot message in a channel. */
+  edit(channelId: string, messageId: string, message: OutgoingMessage): Promise<void>;
+  /** Opens (or finds) the DM channel with a user; returns its id. */
+  openDirectMessage(userId: string): Promise<string>;
+}
+
+/**
+ * The JSON part of a message. `attachments` describes each upload by its `files[n]` index
+ * (https://discord.com/developers/docs/reference#uploading-files); on an edit it also replaces the old ones.
+ */
+function messageBody(message: OutgoingMessage, isNew: boolean): Record<string, unknown> {
+  return {
+    content: message.content,
+    allowed_mentions: { parse: [], users: message.mentionUserId ? [message.mentionUserId] : [] },
+    ...(message.files && message.files.length > 0
+      ? { attachments: message.files.map((file, index) => ({ id: index, filename: file.name })) }
+      : {}),
+    ...(isNew && message.ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+  };
+}
+
+function rawFiles(message: OutgoingMessage): RawFile[] | undefined {
+  if (!message.files || message.files.length === 0) return undefined;
+  return message.files.map((file, index) => ({
+    key: `files[${index}]`,
+    name: file.name,
+    data: file.bytes,
+    contentType: file.contentType,
+  }));
+}
+
+function request(message: OutgoingMessage, isNew: boolean) {
+  const files = rawFiles(message);
+  return { body: messageBody(message, isNew), ...(files ? { files } : {}) };
+}
+
+/** Builds the messenger on the client's REST instance. */
+export function createDiscordMessenger(rest: REST): DiscordMessenger {
+  return {
+    async editOriginal(applicationId, token, message) {
+      await rest.patch(Routes.webhookMessage(applicationId, token, '@original'), {
+        ...request(message, false),
+        auth: false,
+      });
+    },
+    async followUp(applicationId, token, message) {
+      await rest.post(Routes.webhook(applicationId, token), {
+        ...request(message, true),
+        query: new URLSearchParams({ wait: 'true' }),
+        auth: false,
+      });
+    },
+    async send(channelId, message) {
+      const created = (await rest.post(Routes.channelMessages(channelId), request(message, true))) as {
+        id: string;
+      };
+      return created.id;
+    },
+    async edit(channelId, messageId, message) {
+      await rest.patch(Routes.channelMessage(channelId, messageId), request(message, false));
+    },
+    async openDirectMessage(userId) {
+      const channel = (await rest.post(Routes.userChannels(), { body: { recipient_id: userId } })) as {
+        id: string;
+      };
+      return channel.id;
+    },
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * The Slack adapter: one Bolt App for one workspace's bot token. In HTTP mode Bolt's HTTPReceiver handles
+ * `POST /slack/events` (signature check included) on the process's shared HTTP server through `routes`; with
+ * an app token it uses Socket Mode instead and serves no route. Bolt and the Web API client log through the
+ * bot's logger; the client retries briefly and honours 429 Retry-After.
+ */
+import { App, HTTPReceiver, LogLevel, type webApi } from '@slack/bolt';
+import { createStatusSubscriber } from '../../../commands/index.js';
+import type { Config } from '../../config.js';
+import type { WatchSubscriber } from '../../core/job-watcher.js';
+import type { Logger } from '../../core/ports.js';
+import type { StoredSubscriber, StoredWatch } from '../../core/watch-registry.js';
+import type { BotServices } from '../../services.js';
+import type { HttpRoute, PlatformAdapter } from '../platform.js';
+import { createAdminCheck } from './admins.js';
+import { createBoltLogger } from './bolt-logger.js';
+import { registerKeyModal } from './key-modal.js';
+import type { SlackListenerDeps } from './listener-context.js';
+import { createSlackReplySurface } from './reply-surface.js';
+import { parseSlackDelivery } from './slack-delivery.js';
+import { startupError } from './slack-errors.js';
+import { slackMention } from './slack-identity.js';
+import { registerSlashCommand } from './slash-command.js';
+
+/** Where Slack sends slash commands and interactions in HTTP mode. */
+export const SLACK_EVENTS_PATH = '/slack/events';
+
+/**
+ * A few retries over about 10 s. The client waits out a 429's Retry-After before each retry
+ * (https://docs.slack.dev/apis/web-api/rate-limits); its default policy would keep a reply waiting ~30 min.
+ */
+export const DEFAULT_SLACK_RETRY: webApi.RetryOptions = {
+  retries: 3,
+  factor: 2,
+  minTimeout: 1_000,
+  maxTimeout: 5_000,
+  randomize: true,
+};
+
+/** One Web API call (an upload included) may take this long before it counts as failed. */
+const WEB_API_TIMEOUT_MS = 60_000;
+
+/** What the adapter needs; `retryConfig` lets tests retry fast or not at all. */
+export interface SlackAdapterDeps {
+  services: BotServices;
+  logger: Logger;
+  retryConfig?: webApi.RetryOptions;
+}
+
+/** The platform adapter, plus what `main.ts` passes to `watcher.resume()` for Slack's stored watches. */
+export interface SlackAdapter extends PlatformAdapter {
+  readonly name: 'slack';
+  /** Rebuilds a stored Slack subscriber after a restart; undefined for anyone else's. */
+  restoreSubscriber(stored: StoredSubscriber, watch: StoredWatch): WatchSubscriber | undefined;
+}
+
+/** Builds the adapter. Nothing talks to Slack until `start()`. */
+export function createSlackAdapter(
+  config: NonNullable<Config['slack']>,
+  deps: SlackAdapterDeps,
+): SlackAdapter {
+  const { services } = deps;
+  const log = deps.logger.child({ adapter: 'slack' });
+  for (const secret of [config.botToken, config.signingSecret, config.appToken]) services.secrets.add(secret);
+  const socketMode = config.appToken !== undefined;
+  const boltLogger = createBoltLogger(log);
+  const receiver = socketMode ? undefined : createReceiver(config, boltLogger);
+  const app = new App({
+    token: config.botToken,
+    logger: boltLogger,
+    logLevel: LogLevel.INFO,
+    // Without it, `new App()` calls auth.test at once and a refusal becomes an unhandled rejection.
+    deferInitialization: true,
+    clientOptions: {
+      slackApiUrl: config.apiUrl,
+      retryConfig: deps.retryConfig ?? DEFAULT_SLACK_RETRY,
+      timeout: WEB_API_TIMEOUT_MS,
+    },
+    ...(receiver ? { receiver } : { socketMode: true, appToken: config.appToken }),
+  });
+  app.error(async (error) => {
+    log.error({ err: error, code: error.code }, 'Bolt could not process a Slack request');
+  });
+
+  const listenerDeps: SlackListenerDeps = {
+    services,
+    isAdmin: createAdminCheck(config.adminUserIds, log),
+    identity: { botUserId: undefined },
+    log,
+  };
+  registerSlashCommand(app, listenerDeps);
+  registerKeyModal(app, listenerDeps);
+
+  let ready = false;
+  const routes: HttpRoute[] = receiver
+    ? [
+        {
+          method: 'POST',
+          path: SLACK_EVENTS_PATH,
+          handle(request, response) {
+            // Until auth.test has passed Bolt cannot authorize a request: say "not yet" plainly.
+            if (!ready) {
+              response.writeHead(503).end();
+              return;
+            }
+            receiver.requestListener(request, response);
+          },
+        },
+      ]
+    : [];
+
+  return {
+    name: 'slack',
+    routes,
+    async start() {
+      try {
+        await app.init();
+      } catch (error) {
+        throw startupError(error, 'SLACK_BOT_TOKEN', config.apiUrl);
+      }
+      if (socketMode) {
+        try {
+          await app.start();
+        } catch (error) {
+          throw startupError(error, 'SLACK_APP_TOKEN', config.apiUrl);
+        }
+      }
+      ready = true;
+      log.info({ mode: socketMode ? 'socket' : 'http' }, 'Slack adapter started');
+    },
+    isReady: () => ready,
+    async stop() {
+      const wasReady = ready;
+      ready = false;
+      // In HTTP mode the shared server owns the socket; only Socket Mode has a connection to close.
+      if (socketMode && wasReady) {
+        await app
+          .stop()
+          .catch((error: unknown) => log.warn({ err: error }, 'Socket Mode did not close cleanly'));
+      }
+    },
+    restoreSubscriber(stored, watch) {
+      const delivery = parseSlackDelivery(stored.delivery);
+      if (!delivery) return undefined;
+      const reply = createSlackReplySurface({
+        client: app.client,
+        delivery,
+        identity: listenerDeps.identity,
+        log,
+      });
+      return createStatusSubscriber({
+        id: stored.id,
+        jobId: watch.jobId,
+        requester: { id: stored.requesterId, mention: slackMention(stored.requesterId) },
+        reply,
+        logger: services.logger,
+      });
+    },
+  };
+}
+
+function createReceiver(config: NonNullable<Config['slack']>, logger: ReturnType<typeof createBoltLogger>) {
+  if (!config.signingSecret) {
+    throw new Error(
+      'SLACK_SIGNING_SECRET is required for Slack HTTP mode (or set SLACK_APP_TOKEN for Socket Mode).',
+    );
+  }
+  return new HTTPReceiver({ signingSecret: config.signingSecret, endpoints: SLACK_EVENTS_PATH, logger });
+}

@@ -1,0 +1,87 @@
+/**
+ * `/skidio <text>`: parsed with the shared text grammar, acked at once (Slack drops a command not acked
+ * within 3 s: https://docs.slack.dev/interactivity/implementing-slash-commands#responding_to_commands), then
+ * dispatched to the command with a reply surface for the channel it was typed in. Text that parses to no
+ * command gets the usage in the ack itself, which costs no API call and works where the bot is not a member.
+ */
+import type { App, SlashCommand } from '@slack/bolt';
+import type { CommandDefinition, OptionValues } from '../../core/command.js';
+import { commandName } from '../../core/command.js';
+import { parseCommandText } from '../../core/command-text.js';
+import { dispatch } from '../../core/dispatch.js';
+import { SkidioBotError } from '../../core/errors.js';
+import { errorText, UNEXPECTED_ERROR_TEXT } from '../../core/messages.js';
+import { openKeyModal } from './key-modal.js';
+import { learnBotIdentity, type SlackListenerDeps, slackRequester } from './listener-context.js';
+import { createSlackReplySurface } from './reply-surface.js';
+import { slackWorkspaceId } from './slack-identity.js';
+
+/** The slash command, as the manifest declares it. */
+export const SLASH_COMMAND = '/skidio';
+
+/** Registers the `/skidio` listener. */
+export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
+  const { services, log } = deps;
+  app.command(SLASH_COMMAND, async ({ ack, command, client, respond, context }) => {
+    let parsed: { command: CommandDefinition; options: OptionValues };
+    try {
+      parsed = parseCommandText(command.text, services.commands);
+    } catch (error) {
+      // The text is never logged: it may be a mistyped `key set <key>`.
+      log.info({ user: command.user_id }, 'slash command not understood');
+      await ack({ response_type: 'ephemeral', text: parseErrorText(error) });
+      return;
+    }
+    await ack();
+    scrubSecretOptions(deps, parsed);
+    learnBotIdentity(deps.identity, context);
+
+    const channelId = command.channel_id;
+    const isPrivate = parsed.command.isPrivate(parsed.options);
+    const reply = createSlackReplySurface({
+      client,
+      delivery: { kind: 'slack', channelId, userId: command.user_id, private: isPrivate },
+      identity: deps.identity,
+      log,
+      ...(command.response_url ? { respond } : {}),
+      ...(command.trigger_id
+        ? { openKeyForm: () => openKeyModal(client, command.trigger_id, channelId) }
+        : {}),
+    });
+    const requester = await slackRequester(
+      deps,
+      client,
+      { id: command.user_id, name: command.user_name },
+      parsed.command.adminOnly,
+    );
+    const running = dispatch(
+      { workspace: workspaceOf(command), requester, ...parsed },
+      reply,
+      services,
+    ).catch((error: unknown) => log.error({ err: error }, 'a Slack command failed outside dispatch'));
+    // A job watch may run for many minutes: Bolt need not hold the request for it.
+    if (!parsed.command.longRunning) await running;
+    else log.debug({ command: commandName(parsed.command) }, 'watch continues after the listener');
+  });
+}
+
+/** The workspace a command came from; Enterprise Grid adds the organization. */
+function workspaceOf(command: SlashCommand): string {
+  return slackWorkspaceId(command.team_id, command.enterprise_id);
+}
+
+/** Registers secret option values (a key typed after `key set`) with the log scrubber before anything runs. */
+function scrubSecretOptions(
+  deps: SlackListenerDeps,
+  parsed: { command: CommandDefinition; options: OptionValues },
+): void {
+  for (const spec of parsed.command.options) {
+    const value = parsed.options[spec.name];
+    if (spec.type === 'string' && spec.secret && typeof value === 'string')
+      deps.services.secrets.add(value.trim());
+  }
+}
+
+function parseErrorText(error: unknown): string {
+  return error instanceof SkidioBotError ? errorText(error) : UNEXPECTED_ERROR_TEXT;
+}
