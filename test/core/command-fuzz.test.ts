@@ -1,0 +1,107 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReplySurface } from '../../src/core/command.js';
+import { parseCommandText } from '../../src/core/command-text.js';
+import { dispatch, reportError } from '../../src/core/dispatch.js';
+import { type BotStack, startBotStack, TEST_API_KEY } from '../support/bot-stack.js';
+
+const INJECTIONS = [
+  "'; DROP TABLE keys; --",
+  '<@everyone>',
+  '@here',
+  '${jndi:ldap://127.0.0.1/x}',
+  '../../etc/passwd',
+  '`rm -rf /`',
+  '<script>alert(1)</script>',
+  '{"input":{"api_key":"x"}}',
+  '%00%0d%0a',
+  '\u0000\u0007\u001b[31m',
+  '\u202eevil',
+  '𝔘𝔫𝔦𝔠𝔬𝔡𝔢 👩‍👩‍👧‍👦',
+];
+
+const jobIdLike = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.stringMatching(/^[A-Za-z0-9._:-]{1,128}$/),
+  fc.constantFrom(...INJECTIONS),
+  fc.constant('x'.repeat(10_240)),
+  fc.constant(''),
+);
+
+const commandText = fc.oneof(
+  jobIdLike.map((id) => `/skidio status ${id}`),
+  jobIdLike.map((id) => `status ${id} private`),
+  fc.string({ unit: 'binary', maxLength: 200 }),
+  fc.constantFrom(...INJECTIONS).map((text) => `/skidio ${text}`),
+  fc.constant(`/skidio ${'y'.repeat(10_240)}`),
+  fc.constantFrom('', ' ', '/skidio', 'help', 'key', 'key show', 'key set', 'key   clear'),
+);
+
+/** A reply surface that only records what it was asked to say. */
+function recordingSurface(): ReplySurface & { said: string[] } {
+  const said: string[] = [];
+  return {
+    said,
+    delivery: { kind: 'fuzz' },
+    async progress(reply) {
+      said.push(reply.text);
+    },
+    async result(reply) {
+      said.push(reply.text);
+    },
+    async error(text) {
+      said.push(text);
+    },
+    async privateText(text) {
+      said.push(text);
+    },
+  };
+}
+
+describe('fuzzing the command layer', () => {
+  let stack: BotStack;
+  beforeAll(async () => {
+    stack = await startBotStack();
+    await stack.services.keys.set('fuzz:ws', TEST_API_KEY, 'fuzzer');
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('answers 1,200 generated commands clearly; invalid job ids never reach the API', async () => {
+    const texts = fc.sample(commandText, { numRuns: 1_200, seed: 20261128 });
+    const validIdsSent = new Set<string>();
+    let replies = 0;
+    for (const text of texts) {
+      const reply = recordingSurface();
+      try {
+        const parsed = parseCommandText(text, stack.services.commands);
+        if (parsed.command.path.join(' ') === 'key set') continue; // would replace the fuzz workspace's key
+        const requester = { id: 'U-fuzz', displayName: 'fuzzer', mention: '<@U-fuzz>', isAdmin: true };
+        await dispatch({ workspace: 'fuzz:ws', requester, ...parsed }, reply, stack.services);
+        const id = parsed.options.job_id;
+        if (typeof id === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(id.trim())) validIdsSent.add(id.trim());
+      } catch (error) {
+        await reportError(error, reply, stack.services.logger);
+      }
+      expect(reply.said.length).toBeGreaterThan(0);
+      for (const line of reply.said) {
+        expect(line.length).toBeGreaterThan(0);
+        expect(line.length).toBeLessThan(2_000);
+        expect(line).not.toContain(TEST_API_KEY);
+      }
+      replies += reply.said.length;
+    }
+    expect(replies).toBeGreaterThanOrEqual(
+      texts.length - texts.filter((text) => /key\s+set/i.test(text)).length,
+    );
+    // The sample must exercise both sides: ids that reach the API and ids that must not.
+    expect(validIdsSent.size).toBeGreaterThan(50);
+    expect(validIdsSent.size).toBeLessThan(texts.length - 300);
+    const askedIds = new Set(stack.simulator.requests.map((request) => request.jobId));
+    expect(askedIds.size).toBe(validIdsSent.size);
+    for (const id of askedIds) expect(validIdsSent.has(String(id))).toBe(true);
+    expect(stack.log.lines.join('\n')).not.toContain(TEST_API_KEY);
+  });
+});
