@@ -98,9 +98,8 @@ describe('fuzzing the command layer', () => {
       }
       replies += reply.said.length;
     }
-    expect(replies).toBeGreaterThanOrEqual(
-      texts.length - texts.filter((text) => /key\s+set/i.test(text)).length,
-    );
+    expect(skipped).toBeLessThan(100);
+    expect(replies).toBeGreaterThanOrEqual(texts.length - skipped);
     // The sample must exercise both sides: ids that reach the API and ids that must not.
     expect(validIdsSent.size).toBeGreaterThan(50);
     expect(validIdsSent.size).toBeLessThan(texts.length - 300);
