@@ -181,7 +181,14 @@ function checkUrl(raw: string, allowPrivateHosts: boolean): string {
 }
 
 function tooLarge(maxBytes: number): ImageRejectedError {
-  return new ImageRejectedError(`the image is larger than ${(maxBytes / 1024 / 1024).toFixed(0)} MiB`);
+  return new ImageRejectedError(`the image is larger than ${formatSize(maxBytes)}`);
+}
+
+/** `25 MiB`, `1.5 MiB`, `512 KiB`: rounding to whole MiB would say "larger than 0 MiB" under 512 KiB. */
+function formatSize(bytes: number): string {
+  const mib = bytes / 1024 / 1024;
+  if (mib >= 1) return `${Number.isInteger(mib) ? mib : mib.toFixed(1)} MiB`;
+  return `${Math.max(1, Math.round(bytes / 1024))} KiB`;
 }
 
 function hasCause(error: unknown, type: new (...args: never[]) => Error): boolean {

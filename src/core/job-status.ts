@@ -232,7 +232,9 @@ export function sanitizeReason(text: string): string {
     .replace(/\s+/g, ' ')
     .replace(/`/g, "'")
     .trim();
-  return clean.length > REASON_MAX_CHARS ? `${clean.slice(0, REASON_MAX_CHARS - 1)}…` : clean;
+  if (clean.length <= REASON_MAX_CHARS) return clean;
+  // Do not cut an emoji (a surrogate pair) in half: a lone surrogate reaches the chat as "�".
+  return `${clean.slice(0, REASON_MAX_CHARS - 1).replace(/[\uD800-\uDBFF]$/, '')}…`;
 }
 
 /** Describes a value's shape (keys and types, two levels deep), never its values: safe to log. */

@@ -17,6 +17,8 @@ export interface KeyValueStore {
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown, ttlMs?: number): Promise<void>;
   delete(key: string): Promise<boolean>;
+  /** Every entry whose key starts with `prefix`, in no particular order. */
+  entries<T>(prefix: string): AsyncIterable<[key: string, value: T]>;
   /** True when the store answers; used by readiness checks. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -1,7 +1,6 @@
 /**
- * The store's record of active watches, so that a restarted process can resume them. One record per
- * (workspace, job) with everyone waiting on it, plus an index of record keys, since not every store can list
- * its keys. Writes within one process are serialized so the index never loses an entry to a race.
+ * The store's record of active watches, so that a restarted process can resume them: one record per
+ * (workspace, job) with everyone waiting on it, found again by a prefix scan of the store.
  */
 import type { KeyValueStore, WorkspaceId } from './ports.js';
 
@@ -21,7 +20,7 @@ export interface StoredWatch {
   subscribers: StoredSubscriber[];
 }
 
-const INDEX_KEY = 'watches:index';
+const PREFIX = 'watch:';
 
 /** Reads and writes watch records. */
 export interface WatchRegistry {
@@ -32,42 +31,18 @@ export interface WatchRegistry {
 
 /** Builds the registry on a key/value store. */
 export function createWatchRegistry(store: KeyValueStore): WatchRegistry {
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = queue.then(work, work);
-    queue = next.catch(() => undefined);
-    return next;
-  };
-  const recordKey = (workspace: WorkspaceId, jobId: string) => `watch:${workspace}:${jobId}`;
-  const readIndex = async () => (await store.get<string[]>(INDEX_KEY)) ?? [];
-
+  // JSON-encoding the pair keeps `a:b` + `c` and `a` + `b:c` apart, since both parts may contain colons.
+  const recordKey = (workspace: WorkspaceId, jobId: string) =>
+    `${PREFIX}${JSON.stringify([workspace, jobId])}`;
   return {
-    save: (watch) =>
-      serialized(async () => {
-        const key = recordKey(watch.workspace, watch.jobId);
-        await store.set(key, watch);
-        const index = await readIndex();
-        if (!index.includes(key)) await store.set(INDEX_KEY, [...index, key]);
-      }),
-    remove: (workspace, jobId) =>
-      serialized(async () => {
-        const key = recordKey(workspace, jobId);
-        await store.delete(key);
-        const index = await readIndex();
-        if (index.includes(key))
-          await store.set(
-            INDEX_KEY,
-            index.filter((entry) => entry !== key),
-          );
-      }),
-    list: () =>
-      serialized(async () => {
-        const watches: StoredWatch[] = [];
-        for (const key of await readIndex()) {
-          const watch = await store.get<StoredWatch>(key);
-          if (watch) watches.push(watch);
-        }
-        return watches;
-      }),
+    save: (watch) => store.set(recordKey(watch.workspace, watch.jobId), watch),
+    remove: async (workspace, jobId) => {
+      await store.delete(recordKey(workspace, jobId));
+    },
+    list: async () => {
+      const watches: StoredWatch[] = [];
+      for await (const [, watch] of store.entries<StoredWatch>(PREFIX)) watches.push(watch);
+      return watches;
+    },
   };
 }

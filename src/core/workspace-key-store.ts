@@ -1,7 +1,7 @@
 /**
  * Each workspace's Skidio API key, encrypted at rest, with who set it and when. Only the last four characters
- * are ever shown again (`••••abcd`). An index of workspaces with keys lets start-up check that the configured
- * secret opens them, and re-seal them under a new secret during a rotation.
+ * are ever shown again (`••••abcd`). Start-up opens every stored key once, to check that the configured
+ * secret opens them and to re-seal them under a new secret during a rotation.
  */
 import { NotConfiguredError, StoreUnavailableError } from './errors.js';
 import type { KeyValueStore, WorkspaceId } from './ports.js';
@@ -45,7 +45,7 @@ export function maskKey(apiKeyOrLast4: string): string {
   return `••••${apiKeyOrLast4.slice(-4)}`;
 }
 
-const INDEX_KEY = 'apikeys:index';
+const PREFIX = 'apikey:';
 
 /**
  * Builds the key store on a key/value store. `box` is undefined when `KEY_ENCRYPTION_SECRET` is unset: reading
@@ -56,7 +56,7 @@ export function createWorkspaceKeyStore(
   box: SecretBox | Keyring | undefined,
   now: () => Date = () => new Date(),
 ): WorkspaceKeyStore {
-  const storageKey = (workspace: WorkspaceId) => `apikey:${workspace}`;
+  const storageKey = (workspace: WorkspaceId) => `${PREFIX}${workspace}`;
 
   function requireBox(): SecretBox | Keyring {
     if (!box) {
@@ -73,12 +73,6 @@ export function createWorkspaceKeyStore(
     } catch (error) {
       throw new StoreUnavailableError(`the key store could not be ${action}`, { cause: error });
     }
-  }
-
-  async function updateIndex(change: (index: string[]) => string[]): Promise<void> {
-    const index = (await store.get<string[]>(INDEX_KEY)) ?? [];
-    const next = change(index);
-    if (next.length !== index.length) await store.set(INDEX_KEY, next);
   }
 
   /** Opens a record; re-seals it under the current secret when it was sealed under the previous one. */
@@ -115,10 +109,7 @@ export function createWorkspaceKeyStore(
         setBy,
         setAt: now().toISOString(),
       };
-      await guarded('written', async () => {
-        await store.set(storageKey(workspace), record);
-        await updateIndex((index) => (index.includes(workspace) ? index : [...index, workspace]));
-      });
+      await guarded('written', () => store.set(storageKey(workspace), record));
       return { last4: record.last4, setBy: record.setBy, setAt: record.setAt };
     },
     async get(workspace) {
@@ -130,19 +121,18 @@ export function createWorkspaceKeyStore(
       return record ? { last4: record.last4, setBy: record.setBy, setAt: record.setAt } : undefined;
     },
     async clear(workspace) {
-      return guarded('written', async () => {
-        const removed = await store.delete(storageKey(workspace));
-        await updateIndex((index) => index.filter((entry) => entry !== workspace));
-        return removed;
-      });
+      return guarded('written', () => store.delete(storageKey(workspace)));
     },
     async verify() {
-      const index = await guarded('read', async () => (await store.get<string[]>(INDEX_KEY)) ?? []);
+      const records = await guarded('read', async () => {
+        const found: [WorkspaceId, StoredKey][] = [];
+        for await (const [key, record] of store.entries<StoredKey>(PREFIX))
+          found.push([key.slice(PREFIX.length), record]);
+        return found;
+      });
       let storedKeys = 0;
       let rotated = 0;
-      for (const workspace of index) {
-        const record = await guarded('read', () => store.get<StoredKey>(storageKey(workspace)));
-        if (!record) continue;
+      for (const [workspace, record] of records) {
         storedKeys++;
         if (!box) {
           throw new NotConfiguredError(

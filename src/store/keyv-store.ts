@@ -30,6 +30,13 @@ export function createKeyvStore(location: StoreLocation, logger: Logger): KeyVal
     async delete(key) {
       return keyv.delete(key);
     },
+    async *entries<T>(prefix: string): AsyncIterable<[string, T]> {
+      // Both adapters iterate their namespace; a prefix scan keeps the core free of per-store key listing.
+      if (!keyv.iterator) throw new Error('this store cannot list its entries');
+      for await (const [key, value] of keyv.iterator(undefined)) {
+        if (typeof key === 'string' && key.startsWith(prefix)) yield [key, value as T];
+      }
+    },
     async ping() {
       try {
         await keyv.set('health:ping', Date.now(), 60_000);

@@ -23,6 +23,13 @@ export function createMemoryStore(): KeyValueStore & { snapshot(): Map<string, u
     async delete(key) {
       return entries.delete(key);
     },
+    async *entries<T>(prefix: string): AsyncIterable<[string, T]> {
+      for (const [key, entry] of [...entries]) {
+        if (key.startsWith(prefix) && (entry.expiresAt === undefined || entry.expiresAt > Date.now())) {
+          yield [key, JSON.parse(entry.json) as T];
+        }
+      }
+    },
     async ping() {
       return true;
     },

@@ -37,6 +37,17 @@ describe('SQLite store (the embedded default)', () => {
     await store.close();
   });
 
+  it('lists entries by key prefix (how watches and keys are found again after a restart)', async () => {
+    const store = createKeyvStore({ kind: 'sqlite', path: join(dir, 'entries.sqlite') }, logger);
+    await store.set('watch:["discord:1","job-a"]', { jobId: 'job-a' });
+    await store.set('watch:["slack:T1","job-b"]', { jobId: 'job-b' });
+    await store.set('apikey:discord:1', { last4: 'abcd' });
+    const found: string[] = [];
+    for await (const [, value] of store.entries<{ jobId: string }>('watch:')) found.push(value.jobId);
+    expect(found.sort()).toEqual(['job-a', 'job-b']);
+    await store.close();
+  });
+
   it('keeps API keys encrypted: the raw file holds no plain key, and a reopened store reads it back', async () => {
     const path = join(dir, 'keys.sqlite');
     const box = createSecretBox('a-long-operator-secret-for-tests');
@@ -66,6 +77,9 @@ describe('Redis store (several instances)', async () => {
     await keys.set(workspace, API_KEY, '<@U1>');
     expect(await keys.get(workspace)).toBe(API_KEY);
     expect(await store.ping()).toBe(true);
+    const listed: string[] = [];
+    for await (const [key] of store.entries(`apikey:${workspace}`)) listed.push(key);
+    expect(listed).toEqual([`apikey:${workspace}`]);
     expect(await keys.clear(workspace)).toBe(true);
     expect(await keys.get(workspace)).toBeUndefined();
     await store.close();
