@@ -1,0 +1,48 @@
+/**
+ * `npm run bench [-- --json] [-- --only 2,4]`: measures the figures of the performance issue on loopback
+ * fakes and the simulator, prints a table of value, target and whether it is met; `--json` also writes
+ * bench/results.json.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { FigureResult } from './figure.js';
+import { measureCoalescing } from './figures/coalescing.js';
+import { measureScale } from './figures/scale.js';
+
+const figures: Record<number, () => Promise<FigureResult>> = {
+  2: measureCoalescing,
+  4: measureScale,
+};
+
+const { values } = parseArgs({
+  options: { json: { type: 'boolean', default: false }, only: { type: 'string' } },
+});
+const selected = values.only ? values.only.split(',').map(Number) : Object.keys(figures).map(Number);
+
+const results: FigureResult[] = [];
+for (const id of selected) {
+  const measure = figures[id];
+  if (!measure) {
+    process.stderr.write(`no figure ${id}; figures: ${Object.keys(figures).join(', ')}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`measuring figure ${id}…\n`);
+  results.push(await measure());
+}
+
+const verdict = (met: FigureResult['met']) => (met === 'report' ? 'reported' : met ? 'met' : 'MISSED');
+const rows = results.map(
+  (result) =>
+    `| ${result.id} | ${result.what} | ${result.value} | ${result.target} | ${verdict(result.met)} |`,
+);
+process.stdout.write(['| # | what | measured | target | |', '|---|---|---|---|---|', ...rows, ''].join('\n'));
+if (values.json) {
+  const report = {
+    measuredAt: new Date().toISOString(),
+    node: process.version,
+    cpus: (await import('node:os')).cpus().length,
+    results,
+  };
+  await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  process.stderr.write('wrote bench/results.json\n');
+}

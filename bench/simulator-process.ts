@@ -1,0 +1,48 @@
+/** Starts bench/simulator-child.ts and talks to it. */
+import { fork } from 'node:child_process';
+
+/** A simulator in another process. */
+export interface RemoteSimulator {
+  url: string;
+  statusRequests(jobPrefix: string): Promise<number>;
+  completeNow(jobId: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Forks the simulator with `keys` accepted and resolves once it listens. */
+export function startRemoteSimulator(keys: string[]): Promise<RemoteSimulator> {
+  const child = fork(new URL('./simulator-child.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_KEYS: keys.join(',') },
+  });
+  let nextId = 1;
+  const pending = new Map<number, (result: unknown) => void>();
+  const ask = (message: Record<string, unknown>) =>
+    new Promise<unknown>((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      child.send({ id, ...message });
+    });
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.on('message', (message: { ready?: string; id?: number; result?: unknown }) => {
+      if (message.ready) {
+        resolve({
+          url: message.ready,
+          statusRequests: async (jobPrefix) => Number(await ask({ op: 'count', jobPrefix })),
+          completeNow: async (jobId) => {
+            await ask({ op: 'complete', jobId });
+          },
+          close: async () => {
+            await ask({ op: 'close' });
+          },
+        });
+        return;
+      }
+      if (message.id !== undefined) {
+        pending.get(message.id)?.(message.result);
+        pending.delete(message.id);
+      }
+    });
+  });
+}
