@@ -31,8 +31,13 @@ export function progressText(jobId: string, status: JobStatus, elapsedMs: number
     case 'running':
       return `🎨 Job \`${jobId}\` is running (${elapsed}).`;
     default:
-      return `❔ Job \`${jobId}\` reports a status I don't recognize (\`${status.state === 'unknown' ? status.rawStatus.slice(0, 40) : status.state}\`); still watching (${elapsed}).`;
+      return `❔ Job \`${jobId}\` reports a status I don't recognize (\`${status.state === 'unknown' ? displayableStatus(status.rawStatus) : status.state}\`); still watching (${elapsed}).`;
   }
+}
+
+/** An unrecognized status word as the API sent it, reduced to characters that cannot break the message. */
+function displayableStatus(rawStatus: string): string {
+  return rawStatus.replace(/[^A-Za-z0-9 _.:-]/g, '').slice(0, 40) || '?';
 }
 
 /** The line posted with a finished job's images. */

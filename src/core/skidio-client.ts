@@ -257,15 +257,27 @@ function generateBody(params: GenerateParams, apiKey: string): Record<string, un
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
 }
 
-/** Replaces every occurrence of the API key in `text` (an empty key matches nothing). */
+/**
+ * Replaces every occurrence of the API key in `text` (an empty key matches nothing), and the start of a key
+ * left at the end of a text already cut short (`…`), as a reason capped at 300 characters may be.
+ */
 function scrubKey(text: string, apiKey: string): string {
-  return apiKey === '' ? text : text.replaceAll(apiKey, '••••');
+  if (apiKey === '') return text;
+  const scrubbed = text.replaceAll(apiKey, '••••');
+  if (!scrubbed.endsWith('…')) return scrubbed;
+  const kept = scrubbed.slice(0, -1);
+  for (let length = Math.min(apiKey.length - 1, kept.length); length >= 4; length--) {
+    if (kept.endsWith(apiKey.slice(0, length))) return `${kept.slice(0, -length)}••••…`;
+  }
+  return scrubbed;
 }
 
+/** Scrubs the key from what a person may be shown: a failure reason, an unrecognized status. */
 function scrubStatus(normalized: NormalizedBody, apiKey: string): NormalizedBody {
   const { status } = normalized;
-  if (status.state === 'failed')
+  if (status.state === 'failed') {
     return { ...normalized, status: { ...status, reason: scrubKey(status.reason, apiKey) } };
+  }
   if (status.state === 'unknown') {
     return { ...normalized, status: { ...status, rawStatus: scrubKey(status.rawStatus, apiKey) } };
   }

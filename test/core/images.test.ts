@@ -5,7 +5,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sniffImageType } from '../../src/core/image-type.js';
 import { createImageFetcher, type ImageFetcherOptions, imageFileName } from '../../src/core/images.js';
 import type { ImageSource } from '../../src/core/job-status.js';
-import { type LoopbackServer, reply, startLoopbackServer, streamFiller } from './loopback-server.js';
+import {
+  type LoopbackHandler,
+  type LoopbackServer,
+  reply,
+  startLoopbackServer,
+  streamFiller,
+} from './loopback-server.js';
 
 const MiB = 1024 * 1024;
 const PRIVATE_REASON = 'the image is on a private network address, which the bot does not fetch';
@@ -24,7 +30,7 @@ let gif: Buffer;
 let images: LoopbackServer;
 
 /** Serves images and the ways an image host can misbehave. */
-function imageRoutes(server: () => LoopbackServer): Parameters<typeof startLoopbackServer>[0] {
+function imageRoutes(server: () => LoopbackServer): LoopbackHandler {
   return (req, res) => {
     const path = req.path;
     const hop = /^\/hop\/(\d+)$/.exec(path);
@@ -160,7 +166,17 @@ describe('inline images', () => {
     const result = await fetcher({ maxBytes: 1024 }).resolve('job-1', [
       { kind: 'inline', base64: 'A'.repeat(4096) },
     ]);
-    expect(result.failures).toEqual([{ index: 0, reason: 'the image is larger than 0 MiB' }]);
+    expect(result.failures).toEqual([{ index: 0, reason: 'the image is larger than 1 KiB' }]);
+  });
+
+  it.each([
+    [25 * MiB, 'the image is larger than 25 MiB'],
+    [1.5 * MiB, 'the image is larger than 1.5 MiB'],
+    [512 * 1024, 'the image is larger than 512 KiB'],
+  ])('states a cap of %i bytes in words a person can read', async (maxBytes, reason) => {
+    const tooBig = { kind: 'inline', base64: 'A'.repeat(Math.ceil((maxBytes * 4) / 3) + 8) } as const;
+    const result = await fetcher({ maxBytes }).resolve('job-1', [tooBig]);
+    expect(result.failures[0]?.reason).toBe(reason);
   });
 });
 

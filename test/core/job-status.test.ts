@@ -284,6 +284,12 @@ describe('failure reasons', () => {
     expect(sanitizeReason('x'.repeat(301))).toBe(`${'x'.repeat(299)}…`);
   });
 
+  it('never cuts an emoji in half at the 300-character cap', () => {
+    const reason = sanitizeReason(`${'x'.repeat(298)}😀 and more text after it`);
+    expect(reason).toBe(`${'x'.repeat(298)}…`);
+    expect(reason).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+  });
+
   it('reasonFrom gives nothing for empty or absent errors', () => {
     expect(reasonFrom(undefined)).toBeUndefined();
     expect(reasonFrom(null)).toBeUndefined();

@@ -337,6 +337,34 @@ describe('retries of the status call', () => {
     expect(clock.waits).toHaveLength(1);
   });
 
+  it('times out an answer whose body stalls after the headers', async () => {
+    const sut = await server((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+      res.write('{"id":');
+    });
+    const { api } = client(sut.url, { timeoutMs: 100, retry: { maxAttempts: 1 } });
+    const error = await rejection(api.status('job-1', API_KEY));
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as Error).message).toContain('timed out after 100 ms');
+  });
+
+  it('gives generateSync its own, longer timeout', async () => {
+    const slow: LoopbackHandler = (_req, res) => {
+      setTimeout(
+        () => reply(res, 200, { id: 'sync-1', status: 'COMPLETED', output: 'https://cdn.example/a.png' }),
+        250,
+      );
+    };
+    const sut = await server(slow);
+    const { api } = client(sut.url, { timeoutMs: 50, syncTimeoutMs: 5_000, retry: { maxAttempts: 1 } });
+
+    await expect(api.generateSync({ prompt: 'p', model: 'sdxl' }, API_KEY)).resolves.toMatchObject({
+      jobId: 'sync-1',
+      status: { state: 'completed' },
+    });
+    await expect(api.status('sync-1', API_KEY)).rejects.toBeInstanceOf(NetworkError);
+  });
+
   it('retries an answer cut off in transit (declared length longer than the body)', async () => {
     const sut = await scripted((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
@@ -612,6 +640,18 @@ describe('the API key never leaks', () => {
       state: 'failed',
       reason: "KeyError: {'api_key': '••••', 'prompt': 'x'}",
     });
+  });
+
+  it('scrubs a key cut in half by the 300-character cap on reasons', async () => {
+    const error = `${'x'.repeat(290)} ${API_KEY} trailing text`;
+    const sut = await scripted(ok({ id: 'job-1', status: 'FAILED', error }));
+    const { api } = client(sut.url);
+
+    const result = await api.status('job-1', API_KEY);
+
+    if (result.status.state !== 'failed') throw new Error('expected failed');
+    expect(result.status.reason).not.toContain(API_KEY.slice(0, 6));
+    expect(result.status.reason).toBe(`${'x'.repeat(290)} ••••…`);
   });
 
   it('does not mangle excerpts when the key is empty', async () => {
