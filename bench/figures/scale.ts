@@ -36,6 +36,7 @@ export async function measureScale(): Promise<FigureResult> {
 
   global.gc?.();
   const before = rssMiB();
+  const heapBefore = process.memoryUsage().heapUsed / 1024 / 1024;
   const watches: Promise<void>[] = [];
   for (let index = 0; index < WATCHES; index++) {
     watches.push(watcher.watch(`bench:ws${index % 20}`, `never-scale-${index}`, subscriber(`s${index}`)));
@@ -51,6 +52,8 @@ export async function measureScale(): Promise<FigureResult> {
   histogram.disable();
   clearInterval(sampler);
   const growth = peak - before;
+  global.gc?.();
+  const heapGrowth = process.memoryUsage().heapUsed / 1024 / 1024 - heapBefore;
   const p99 = histogram.percentile(99) / 1e6;
   const active = watcher.activeCount();
   const requests = await simulator.statusRequests('never-scale-');
@@ -65,6 +68,7 @@ export async function measureScale(): Promise<FigureResult> {
     met: growth <= 50 && p99 <= 20 && active === WATCHES,
     details: {
       rssGrowthMiB: growth,
+      heapGrowthAfterGcMiB: heapGrowth,
       eventLoopDelayP99Ms: p99,
       activeWatches: active,
       upstreamRequests: requests,

@@ -15,6 +15,7 @@ import {
 } from './errors.js';
 import type { ImageFetcher, ResolvedImages } from './images.js';
 import { isFinal, type JobStatus } from './job-status.js';
+import { createPollScheduler } from './poll-scheduler.js';
 import { type Clock, type Logger, silentLogger, systemClock, type WorkspaceId } from './ports.js';
 import { jitter } from './retry.js';
 import type { SkidioClient } from './skidio-client.js';
@@ -46,6 +47,8 @@ export interface PollSchedule {
   jitter: number;
   /** Transient failures in a row (after the first check) before the watch ends. */
   maxConsecutiveFailures: number;
+  /** Status checks in flight at once, across all watches; the rest wait their turn. */
+  maxConcurrentChecks: number;
 }
 
 export const defaultPollSchedule: PollSchedule = {
@@ -54,6 +57,7 @@ export const defaultPollSchedule: PollSchedule = {
   maxDelayMs: 5_000,
   jitter: 0.25,
   maxConsecutiveFailures: 5,
+  maxConcurrentChecks: 32,
 };
 
 /** Caps that keep one workspace (or a flood) from taking the whole bot. */
@@ -117,8 +121,13 @@ interface ActiveWatch {
   startedAt: number;
   subscribers: Map<string, SubscriberEntry>;
   lastStatus: JobStatus | undefined;
-  abort: AbortController;
+  /** The wait before the next check, growing after each one. */
+  delayMs: number;
+  checks: number;
+  failuresInRow: number;
+  /** Resolves when the watch has ended (or the watcher stopped); `settle` resolves it. */
   done: Promise<void>;
+  settle(): void;
 }
 
 /** Builds a watcher. */
@@ -130,7 +139,13 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
   const limits: WatchLimits = { ...defaultWatchLimits, ...options.limits };
   const active = new Map<string, ActiveWatch>();
   const perWorkspace = new Map<WorkspaceId, number>();
-  const finished = new Map<string, Promise<void>>();
+  // One abort for everything in flight: watches only stop individually by finishing.
+  const stopping = new AbortController();
+  const scheduler = createPollScheduler<ActiveWatch>({
+    clock,
+    maxConcurrent: schedule.maxConcurrentChecks,
+    run: (watch) => check(watch),
+  });
 
   const keyOf = (workspace: WorkspaceId, jobId: string) => `${workspace}\u0000${jobId}`;
 
@@ -178,56 +193,59 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
     }
   }
 
-  async function poll(watch: ActiveWatch): Promise<void> {
-    const log = logger.child({ workspace: watch.workspace, jobId: watch.jobId });
-    const signal = watch.abort.signal;
-    let delayMs = schedule.initialDelayMs;
-    let failuresInRow = 0;
-    let checks = 0;
-    for (;;) {
-      if (signal.aborted) return;
+  /** One status check of one watch; schedules the next unless the watch ended. */
+  async function check(watch: ActiveWatch): Promise<void> {
+    const signal = stopping.signal;
+    if (signal.aborted) return;
+    try {
       const waitedMs = clock.now() - watch.startedAt;
       if (waitedMs >= options.timeoutMs) {
         await end(watch, new JobTimedOutError(watch.jobId, waitedMs));
         return;
       }
-      checks++;
-      try {
-        const apiKey = await options.apiKeyFor(watch.workspace);
-        if (apiKey === undefined) {
-          await end(watch, new NoApiKeyError('no Skidio API key is set for this workspace'));
-          return;
-        }
-        const answer = await options.client.status(watch.jobId, apiKey, { signal });
-        failuresInRow = 0;
-        if (await onStatus(watch, answer.status, apiKey)) return;
-      } catch (error) {
-        if (signal.aborted) return;
-        const code = error instanceof SkidioBotError ? error.code : 'unexpected';
-        if (!isTransient(error) || checks === 1 || ++failuresInRow >= schedule.maxConsecutiveFailures) {
-          if (error instanceof SkidioBotError)
-            log.info({ code, checks, reason: error.message }, 'watch ended by an API answer');
-          else log.error({ err: error, checks }, 'watch ended by an unexpected error');
-          await end(
-            watch,
-            error instanceof SkidioBotError
-              ? error
-              : new UpstreamUnavailableError(0, '', undefined, { cause: error }),
-          );
-          return;
-        }
-        log.warn({ code, failuresInRow }, 'status check failed; will try again');
+      watch.checks++;
+      if (await checkOnce(watch, signal)) return;
+    } catch (error) {
+      logger.error({ err: error, jobId: watch.jobId }, 'job watch stopped unexpectedly');
+      await end(watch, new UpstreamUnavailableError(0, '', undefined, { cause: error }));
+      return;
+    }
+    if (signal.aborted) return;
+    const remainingMs = options.timeoutMs - (clock.now() - watch.startedAt);
+    const waitMs = Math.max(0, Math.min(jitter(watch.delayMs, schedule.jitter, random), remainingMs));
+    watch.delayMs = Math.min(schedule.maxDelayMs, watch.delayMs * schedule.multiplier);
+    scheduler.schedule(watch, clock.now() + waitMs);
+  }
+
+  /** Asks the API once; true when the watch is over. Transient failures are ridden out, within limits. */
+  async function checkOnce(watch: ActiveWatch, signal: AbortSignal): Promise<boolean> {
+    try {
+      const apiKey = await options.apiKeyFor(watch.workspace);
+      if (apiKey === undefined) {
+        await end(watch, new NoApiKeyError('no Skidio API key is set for this workspace'));
+        return true;
       }
-      const remainingMs = options.timeoutMs - (clock.now() - watch.startedAt);
-      try {
-        await clock.sleep(
-          Math.max(0, Math.min(jitter(delayMs, schedule.jitter, random), remainingMs)),
-          signal,
-        );
-      } catch {
-        return;
+      const answer = await options.client.status(watch.jobId, apiKey, { signal });
+      watch.failuresInRow = 0;
+      return await onStatus(watch, answer.status, apiKey);
+    } catch (error) {
+      if (signal.aborted) return true;
+      const log = logger.child({ workspace: watch.workspace, jobId: watch.jobId });
+      const code = error instanceof SkidioBotError ? error.code : 'unexpected';
+      const giveUp =
+        !isTransient(error) || watch.checks === 1 || ++watch.failuresInRow >= schedule.maxConsecutiveFailures;
+      if (!giveUp) {
+        log.warn({ code, failuresInRow: watch.failuresInRow }, 'status check failed; will try again');
+        return false;
       }
-      delayMs = Math.min(schedule.maxDelayMs, delayMs * schedule.multiplier);
+      if (error instanceof SkidioBotError) {
+        log.info({ code, checks: watch.checks, reason: error.message }, 'watch ended by an API answer');
+        await end(watch, error);
+      } else {
+        log.error({ err: error, checks: watch.checks }, 'watch ended by an unexpected error');
+        await end(watch, new UpstreamUnavailableError(0, '', undefined, { cause: error }));
+      }
+      return true;
     }
   }
 
@@ -241,7 +259,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
     }
     if (status.state === 'completed') {
       const sources = status.images.slice(0, limits.maxImagesPerJob);
-      const resolved = await options.images.resolve(watch.jobId, sources, watch.abort.signal);
+      const resolved = await options.images.resolve(watch.jobId, sources, stopping.signal);
       const omitted = status.images.length - sources.length;
       const images = omitted > 0 ? { ...resolved, omitted } : resolved;
       await finish(watch, (elapsedMs) => ({ kind: 'completed', images, elapsedMs }));
@@ -258,37 +276,42 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
 
   async function finish(watch: ActiveWatch, build: (elapsedMs: number) => WatchEvent): Promise<void> {
     // Leave the coalescing map first: whoever asks from now on starts a fresh check.
-    active.delete(keyOf(watch.workspace, watch.jobId));
+    forget(watch);
     await notify(watch, build);
     await options.registry?.remove(watch.workspace, watch.jobId).catch((error: unknown) => {
       logger.warn({ err: error, jobId: watch.jobId }, 'could not remove a finished watch from the store');
     });
+    watch.settle();
+  }
+
+  function forget(watch: ActiveWatch): void {
+    if (active.get(keyOf(watch.workspace, watch.jobId)) !== watch) return;
+    active.delete(keyOf(watch.workspace, watch.jobId));
+    const count = (perWorkspace.get(watch.workspace) ?? 1) - 1;
+    if (count > 0) perWorkspace.set(watch.workspace, count);
+    else perWorkspace.delete(watch.workspace);
   }
 
   function start(workspace: WorkspaceId, jobId: string, startedAt: number): ActiveWatch {
+    let settle = () => {};
+    const done = new Promise<void>((resolve) => {
+      settle = resolve;
+    });
     const watch: ActiveWatch = {
       workspace,
       jobId,
       startedAt,
       subscribers: new Map(),
       lastStatus: undefined,
-      abort: new AbortController(),
-      done: Promise.resolve(),
+      delayMs: schedule.initialDelayMs,
+      checks: 0,
+      failuresInRow: 0,
+      done,
+      settle,
     };
-    const key = keyOf(workspace, jobId);
-    active.set(key, watch);
+    active.set(keyOf(workspace, jobId), watch);
     perWorkspace.set(workspace, (perWorkspace.get(workspace) ?? 0) + 1);
-    watch.done = Promise.resolve()
-      .then(() => poll(watch))
-      .catch((error: unknown) => logger.error({ err: error, jobId }, 'job watch stopped unexpectedly'))
-      .finally(() => {
-        if (active.get(key) === watch) active.delete(key);
-        finished.delete(key);
-        const count = (perWorkspace.get(workspace) ?? 1) - 1;
-        if (count > 0) perWorkspace.set(workspace, count);
-        else perWorkspace.delete(workspace);
-      });
-    finished.set(key, watch.done);
+    scheduler.schedule(watch, clock.now());
     return watch;
   }
 
@@ -307,7 +330,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
     async watch(workspace, jobId, subscriber) {
       const existing = active.get(keyOf(workspace, jobId));
       if (!existing) {
-        if (finished.size >= limits.maxWatchesTotal)
+        if (active.size >= limits.maxWatchesTotal)
           throw new TooManyWatchesError('bot', limits.maxWatchesTotal);
         if ((perWorkspace.get(workspace) ?? 0) >= limits.maxWatchesPerWorkspace) {
           throw new TooManyWatchesError('workspace', limits.maxWatchesPerWorkspace);
@@ -343,11 +366,15 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher {
     },
     activeCount: () => active.size,
     async idle() {
-      while (finished.size > 0) await Promise.all(finished.values());
+      while (active.size > 0) await Promise.all([...active.values()].map((watch) => watch.done));
     },
     async stop() {
-      for (const watch of active.values()) watch.abort.abort(new Error('the bot is shutting down'));
-      await Promise.all(finished.values());
+      stopping.abort(new Error('the bot is shutting down'));
+      await scheduler.stop();
+      for (const watch of [...active.values()]) {
+        forget(watch);
+        watch.settle();
+      }
     },
   };
 }

@@ -124,9 +124,15 @@ export function createSkidioClient(options: SkidioClientOptions): SkidioClient {
     | { kind: 'retryable'; error: NetworkError | RateLimitedError | UpstreamUnavailableError };
 
   async function attemptOnce(call: Call): Promise<Outcome> {
+    call.signal?.throwIfAborted();
     const payload = Buffer.from(JSON.stringify(call.body));
-    const timeout = AbortSignal.timeout(call.timeoutMs);
-    const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
+    // One controller and one timer per attempt, both released as soon as the attempt ends. AbortSignal.timeout
+    // and AbortSignal.any would keep a timer and a composed signal alive for the full timeout of every request,
+    // which at thousands of polls a second dominated the process's memory.
+    const attempt = new AbortController();
+    const timer = setTimeout(() => attempt.abort(new Error('timeout')), call.timeoutMs);
+    const onCallerAbort = () => attempt.abort(call.signal?.reason);
+    call.signal?.addEventListener('abort', onCallerAbort, { once: true });
     let response: Dispatcher.ResponseData;
     let bytes: Buffer;
     try {
@@ -138,7 +144,11 @@ export function createSkidioClient(options: SkidioClientOptions): SkidioClient {
           accept: 'application/json',
         },
         body: payload,
-        signal,
+        // undici closes a connection after any GET that carried a body (a body the server may not expect could
+        // desync it). This API expects it and we send an exact content-length, so keep the connection: without
+        // this, every status poll paid a new TCP connection.
+        reset: false,
+        signal: attempt.signal,
         ...(options.transport ? { dispatcher: options.transport } : {}),
       });
       bytes = await readCapped(response.body, maxBodyBytes);
@@ -149,8 +159,13 @@ export function createSkidioClient(options: SkidioClientOptions): SkidioClient {
           cause: error,
         });
       }
-      const reason = timeout.aborted ? `timed out after ${call.timeoutMs} ms` : describeNetworkError(error);
+      const reason = attempt.signal.aborted
+        ? `timed out after ${call.timeoutMs} ms`
+        : describeNetworkError(error);
       return { kind: 'retryable', error: new NetworkError(`could not reach the Skidio API: ${reason}`) };
+    } finally {
+      clearTimeout(timer);
+      call.signal?.removeEventListener('abort', onCallerAbort);
     }
     try {
       return { kind: 'answer', answer: interpret(call, response, bytes) };
