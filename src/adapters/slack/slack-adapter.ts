@@ -4,26 +4,22 @@
  * an app token it uses Socket Mode instead and serves no route. Bolt and the Web API client log through the
  * bot's logger; the client retries briefly and honours 429 Retry-After.
  */
-import { App, HTTPReceiver, LogLevel, type webApi } from '@slack/bolt';
+import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, type webApi } from '@slack/bolt';
 import { createStatusSubscriber } from '../../../commands/index.js';
 import type { Config } from '../../config.js';
-import type { WatchSubscriber } from '../../core/job-watcher.js';
 import type { Logger } from '../../core/ports.js';
-import type { StoredSubscriber, StoredWatch } from '../../core/watch-registry.js';
 import type { BotServices } from '../../services.js';
 import type { HttpRoute, PlatformAdapter } from '../platform.js';
 import { createAdminCheck } from './admins.js';
 import { createBoltLogger } from './bolt-logger.js';
 import { registerKeyModal } from './key-modal.js';
 import type { SlackListenerDeps } from './listener-context.js';
+import { SLACK_EVENTS_PATH } from './manifest.js';
 import { createSlackReplySurface } from './reply-surface.js';
 import { parseSlackDelivery } from './slack-delivery.js';
 import { startupError } from './slack-errors.js';
 import { slackMention } from './slack-identity.js';
 import { registerSlashCommand } from './slash-command.js';
-
-/** Where Slack sends slash commands and interactions in HTTP mode. */
-export const SLACK_EVENTS_PATH = '/slack/events';
 
 /**
  * A few retries over about 10 s. The client waits out a 429's Retry-After before each retry
@@ -47,11 +43,9 @@ export interface SlackAdapterDeps {
   retryConfig?: webApi.RetryOptions;
 }
 
-/** The platform adapter, plus what `main.ts` passes to `watcher.resume()` for Slack's stored watches. */
+/** The Slack platform adapter; `restoreSubscriber` answers only for deliveries it stored (`kind: 'slack'`). */
 export interface SlackAdapter extends PlatformAdapter {
   readonly name: 'slack';
-  /** Rebuilds a stored Slack subscriber after a restart; undefined for anyone else's. */
-  restoreSubscriber(stored: StoredSubscriber, watch: StoredWatch): WatchSubscriber | undefined;
 }
 
 /** Builds the adapter. Nothing talks to Slack until `start()`. */
@@ -60,11 +54,16 @@ export function createSlackAdapter(
   deps: SlackAdapterDeps,
 ): SlackAdapter {
   const { services } = deps;
-  const log = deps.logger.child({ adapter: 'slack' });
+  // The caller binds `adapter: 'slack'` (bot.ts does); binding it again would print the field twice.
+  const log = deps.logger;
   for (const secret of [config.botToken, config.signingSecret, config.appToken]) services.secrets.add(secret);
-  const socketMode = config.appToken !== undefined;
   const boltLogger = createBoltLogger(log);
-  const receiver = socketMode ? undefined : createReceiver(config, boltLogger);
+  const socketMode = config.appToken !== undefined;
+  const mode =
+    config.appToken === undefined
+      ? { receiver: createReceiver(config, boltLogger) }
+      : { socketMode: true, appToken: config.appToken };
+  const receiver = 'receiver' in mode ? mode.receiver : undefined;
   const app = new App({
     token: config.botToken,
     logger: boltLogger,
@@ -76,7 +75,7 @@ export function createSlackAdapter(
       retryConfig: deps.retryConfig ?? DEFAULT_SLACK_RETRY,
       timeout: WEB_API_TIMEOUT_MS,
     },
-    ...(receiver ? { receiver } : { socketMode: true, appToken: config.appToken }),
+    ...mode,
   });
   app.error(async (error) => {
     log.error({ err: error, code: error.code }, 'Bolt could not process a Slack request');
@@ -159,7 +158,7 @@ export function createSlackAdapter(
   };
 }
 
-function createReceiver(config: NonNullable<Config['slack']>, logger: ReturnType<typeof createBoltLogger>) {
+function createReceiver(config: NonNullable<Config['slack']>, logger: BoltLogger): HTTPReceiver {
   if (!config.signingSecret) {
     throw new Error(
       'SLACK_SIGNING_SECRET is required for Slack HTTP mode (or set SLACK_APP_TOKEN for Socket Mode).',

@@ -6,18 +6,16 @@
  */
 import type { App, SlashCommand } from '@slack/bolt';
 import type { CommandDefinition, OptionValues } from '../../core/command.js';
-import { commandName } from '../../core/command.js';
 import { parseCommandText } from '../../core/command-text.js';
 import { dispatch } from '../../core/dispatch.js';
-import { SkidioBotError } from '../../core/errors.js';
+import { BadInputError, SkidioBotError } from '../../core/errors.js';
 import { errorText, UNEXPECTED_ERROR_TEXT } from '../../core/messages.js';
 import { openKeyModal } from './key-modal.js';
 import { learnBotIdentity, type SlackListenerDeps, slackRequester } from './listener-context.js';
+import { SLASH_COMMAND } from './manifest.js';
 import { createSlackReplySurface } from './reply-surface.js';
+import { describeSlackFailure } from './slack-errors.js';
 import { slackWorkspaceId } from './slack-identity.js';
-
-/** The slash command, as the manifest declares it. */
-export const SLASH_COMMAND = '/skidio';
 
 /** Registers the `/skidio` listener. */
 export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
@@ -45,7 +43,7 @@ export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
       log,
       ...(command.response_url ? { respond } : {}),
       ...(command.trigger_id
-        ? { openKeyForm: () => openKeyModal(client, command.trigger_id, channelId) }
+        ? { openKeyForm: () => openKeyForm(deps, () => openKeyModal(client, command.trigger_id, channelId)) }
         : {}),
     });
     const requester = await slackRequester(
@@ -59,9 +57,8 @@ export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
       reply,
       services,
     ).catch((error: unknown) => log.error({ err: error }, 'a Slack command failed outside dispatch'));
-    // A job watch may run for many minutes: Bolt need not hold the request for it.
+    // A job watch may run for many minutes: Bolt need not hold the request (or its socket) for it.
     if (!parsed.command.longRunning) await running;
-    else log.debug({ command: commandName(parsed.command) }, 'watch continues after the listener');
   });
 }
 
@@ -79,6 +76,18 @@ function scrubSecretOptions(
     const value = parsed.options[spec.name];
     if (spec.type === 'string' && spec.secret && typeof value === 'string')
       deps.services.secrets.add(value.trim());
+  }
+}
+
+/** Opens the key modal; a refusal (the trigger id lives 3 s) becomes a reply the person can act on. */
+async function openKeyForm(deps: SlackListenerDeps, open: () => Promise<void>): Promise<void> {
+  try {
+    await open();
+  } catch (error) {
+    deps.log.warn({ reason: describeSlackFailure(error) }, 'could not open the key modal');
+    throw new BadInputError(
+      'I could not open the key form in time. Try `/skidio key set` again, or give the key after it: `/skidio key set <key>`.',
+    );
   }
 }
 

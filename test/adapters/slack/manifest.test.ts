@@ -1,0 +1,61 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { commands } from '../../../commands/index.js';
+import { buildSlackManifest, REQUEST_URL_PLACEHOLDER } from '../../../src/adapters/slack/manifest.js';
+import { usageOf } from '../../../src/core/command.js';
+
+const run = promisify(execFile);
+const cli = (...args: string[]) =>
+  run(process.execPath, ['--import', 'tsx', 'src/adapters/slack/manifest-cli.ts', ...args], {
+    cwd: process.cwd(),
+  });
+
+describe('Slack app manifest', () => {
+  it('declares /skidio with a usage hint from the command definitions, the scopes, and HTTP mode', () => {
+    const manifest = buildSlackManifest(commands);
+    const [command, ...others] = manifest.features.slash_commands;
+    expect(others).toEqual([]);
+    expect(command).toMatchObject({ command: '/skidio', url: REQUEST_URL_PLACEHOLDER, should_escape: false });
+    for (const definition of commands) {
+      expect(command?.usage_hint).toContain(usageOf(definition).replace('/skidio ', ''));
+    }
+    expect(manifest.oauth_config.scopes.bot).toEqual(
+      expect.arrayContaining([
+        'commands',
+        'chat:write',
+        'files:write',
+        'users:read',
+        'channels:join',
+        'im:write',
+      ]),
+    );
+    expect(REQUEST_URL_PLACEHOLDER).toBe('https://YOUR-HOST/slack/events');
+    expect(manifest.settings).toMatchObject({
+      interactivity: { is_enabled: true, request_url: REQUEST_URL_PLACEHOLDER },
+      socket_mode_enabled: false,
+    });
+    // Slack's limits: command ≤ 32 characters, usage hint ≤ 1000, app name ≤ 35.
+    expect(command?.usage_hint.length).toBeLessThanOrEqual(1000);
+    expect(manifest.display_information.name.length).toBeLessThanOrEqual(35);
+  });
+
+  it('is printed by the CLI with --stdout and written to a file otherwise', async () => {
+    const printed = await cli('--stdout', '--url', 'https://bot.example.com/slack/events');
+    const manifest = JSON.parse(printed.stdout) as ReturnType<typeof buildSlackManifest>;
+    expect(manifest.features.slash_commands[0]?.url).toBe('https://bot.example.com/slack/events');
+
+    const dir = await mkdtemp(join(tmpdir(), 'slack-manifest-'));
+    try {
+      const out = join(dir, 'manifest.json');
+      await cli('--out', out);
+      expect(JSON.parse(await readFile(out, 'utf8'))).toEqual(buildSlackManifest(commands));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    await expect(cli('--url', 'http://insecure.example.com')).rejects.toMatchObject({ code: 2 });
+  });
+});
