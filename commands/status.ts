@@ -80,6 +80,7 @@ export const statusCommand: CommandDefinition = {
       type: 'string',
       required: true,
       description: 'The job id the Skidio API gave you',
+      maxLength: 128,
       validate: validateJobId,
     },
     {

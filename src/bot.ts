@@ -94,8 +94,9 @@ export async function startBot(
     http,
     resumedWatches,
     async stop() {
-      await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+      // The watcher first: a job that finished after the adapters had gone would lose its reply.
       await services.watcher.stop();
+      await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
       await http.close();
       await services.close();
     },

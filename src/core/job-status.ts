@@ -231,6 +231,10 @@ export function sanitizeReason(text: string): string {
     .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
     .replace(/\s+/g, ' ')
     .replace(/`/g, "'")
+    // Angle brackets are how Slack (`<!channel>`) and Discord (`<@&role>`) spell mentions: text from the API
+    // must not be able to ping anyone, so they become look-alikes.
+    .replace(/</g, '‹')
+    .replace(/>/g, '›')
     .trim();
   if (clean.length <= REASON_MAX_CHARS) return clean;
   // Do not cut an emoji (a surrogate pair) in half: a lone surrogate reaches the chat as "�".

@@ -65,9 +65,18 @@ function failureLines(failures: ImageFailure[]): string {
   return failures
     .map(
       (failure) =>
-        `Image ${failure.index + 1}: ${failure.reason}${failure.sourceUrl ? ` (original: ${failure.sourceUrl})` : ''}.`,
+        `Image ${failure.index + 1}: ${failure.reason}${failure.sourceUrl ? ` (original: ${safeUrl(failure.sourceUrl)})` : ''}.`,
     )
     .join('\n');
+}
+
+/** A URL from the API, re-serialized so characters like `<` and `>` are percent-encoded and cannot form markup. */
+function safeUrl(url: string): string {
+  try {
+    return new URL(url).toString().replace(/[<>`]/g, (char) => encodeURIComponent(char));
+  } catch {
+    return 'an invalid URL';
+  }
 }
 
 /** The sentence a person sees for an error; `jobId` adds context where there is one. */

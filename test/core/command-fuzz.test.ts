@@ -9,6 +9,7 @@ const INJECTIONS = [
   "'; DROP TABLE keys; --",
   '<@everyone>',
   '@here',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell-style string is the point.
   '${jndi:ldap://127.0.0.1/x}',
   '../../etc/passwd',
   '`rm -rf /`',

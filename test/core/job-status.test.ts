@@ -378,3 +378,9 @@ describe('looksLikeJobBody (non-2xx answers that still carry a job)', () => {
     expect(looksLikeJobBody(body)).toBe(expected);
   });
 });
+
+describe('text from the API cannot ping anyone', () => {
+  it('turns angle brackets into look-alikes, so `<!channel>` and `<@&role>` are not mentions', () => {
+    expect(sanitizeReason('boom <!channel> <@&123> <@U1>')).toBe('boom ‹!channel› ‹@&123› ‹@U1›');
+  });
+});

@@ -549,7 +549,7 @@ describe('unreadable answers', () => {
     const error = (await rejection(api.status('job-1', API_KEY))) as UpstreamUnavailableError;
 
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
-    expect(error.bodyExcerpt.startsWith('<html> <body> <h1>Oops</h1> xxx')).toBe(true);
+    expect(error.bodyExcerpt.startsWith('‹html› ‹body› ‹h1›Oops‹/h1› xxx')).toBe(true);
     expect(error.bodyExcerpt.length).toBeLessThanOrEqual(200);
     // biome-ignore lint/suspicious/noControlCharactersInRegex: asserting control characters are gone.
     expect(error.bodyExcerpt).not.toMatch(/[\u0000-\u001f]/);

@@ -44,12 +44,17 @@ export function uploadLimits(attachmentSizeLimit: number | undefined): UploadLim
   return { fileBytes: Math.min(perFile, requestBytes), requestBytes, filesPerMessage: FILES_PER_MESSAGE };
 }
 
-/** Half the limits: the retry after Discord answered 40005 Payload Too Large. */
-export function halved(limits: UploadLimits): UploadLimits {
+/**
+ * Limits for the retry after Discord answered 40005 Payload Too Large: half of what it refused, so every
+ * refused file is re-encoded smaller even when it was under the limit the bot believed in.
+ */
+export function smallerLimits(limits: UploadLimits, refused: readonly UploadFile[]): UploadLimits {
+  const largest = Math.max(0, ...refused.map((file) => file.bytes.length));
+  const total = refused.reduce((sum, file) => sum + file.bytes.length, 0);
   return {
     ...limits,
-    fileBytes: Math.floor(limits.fileBytes / 2),
-    requestBytes: Math.floor(limits.requestBytes / 2),
+    fileBytes: Math.floor(Math.min(limits.fileBytes, largest) / 2),
+    requestBytes: Math.floor(Math.min(limits.requestBytes, total) / 2),
   };
 }
 
@@ -88,8 +93,9 @@ export function tooLargeNote(file: ImageFile, limitBytes: number): string {
 }
 
 function formatMiB(bytes: number): string {
+  if (bytes < 1024) return `${bytes} bytes`;
   const mib = bytes / 1024 / 1024;
-  return mib >= 1 ? `${mib.toFixed(1)} MiB` : `${Math.max(1, Math.round(bytes / 1024))} KiB`;
+  return mib >= 1 ? `${mib.toFixed(1)} MiB` : `${Math.round(bytes / 1024)} KiB`;
 }
 
 /** The image as is when it fits, else the first re-encoding that fits, else undefined. */

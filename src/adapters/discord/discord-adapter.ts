@@ -1,0 +1,163 @@
+/**
+ * The Discord adapter: a real discord.js client on the gateway with the Guilds intent only (slash commands
+ * arrive as interactions; the bot reads no messages), its REST pointed at `DISCORD_API_URL` and sending
+ * through discord.js's own undici (see discordjs-agent.ts). Rate limits and 5xx are retried by discord.js's
+ * REST queue; what still fails is logged, told to the person where possible, and never crashes the process.
+ */
+import {
+  Client,
+  type ClientOptions,
+  DiscordAPIError,
+  Events,
+  GatewayIntentBits,
+  RESTEvents,
+} from 'discord.js';
+import { createStatusSubscriber } from '../../../commands/index.js';
+import type { Config } from '../../config.js';
+import type { Logger } from '../../core/ports.js';
+import type { BotServices } from '../../services.js';
+import type { PlatformAdapter } from '../platform.js';
+import { DEFAULT_TOKEN_LIFETIME_MS, mentionOf, parseDiscordDelivery } from './delivery.js';
+import { describeDiscordError } from './discord-errors.js';
+import { createDiscordRestAgent } from './discordjs-agent.js';
+import { createInteractionHandler } from './interactions.js';
+import { createDiscordMessenger } from './messenger.js';
+import { registerCommands } from './register.js';
+import { createDiscordReplySurface } from './reply-surface.js';
+
+/** What the adapter needs besides its configuration. */
+export interface DiscordAdapterDeps {
+  services: BotServices;
+  logger: Logger;
+  /** How long an interaction token is used before the bot's own messages take over (default 14 min). */
+  tokenLifetimeMs?: number;
+  /** Extra discord.js options (tests); `intents` and `rest.api`/`rest.agent` are always the adapter's. */
+  clientOptions?: Omit<Partial<ClientOptions>, 'intents'>;
+  /** How long `start()` waits for the gateway's READY after login (default 60 s). */
+  readyTimeoutMs?: number;
+}
+
+/** Why the client could not connect, in one sentence that names the setting to check. */
+function startFailure(error: unknown, apiUrl: string): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  if ((error instanceof DiscordAPIError && error.status === 401) || code === 'TokenInvalid') {
+    return 'Discord refused DISCORD_TOKEN (401 Unauthorized): copy the bot token again from the Developer Portal (Bot → Reset Token).';
+  }
+  const reason = error instanceof Error ? error.message : String(error);
+  return `Could not connect to Discord at ${apiUrl} (DISCORD_API_URL): ${reason}`;
+}
+
+/** Builds the adapter; nothing connects until `start()`. */
+export function createDiscordAdapter(
+  config: NonNullable<Config['discord']>,
+  deps: DiscordAdapterDeps,
+): PlatformAdapter {
+  const { services, logger: log } = deps;
+  // The token is a secret wherever it might surface in a log line (main registers it too; tests may not).
+  services.secrets.add(config.token);
+  const agent = createDiscordRestAgent();
+  const client = new Client({
+    ...deps.clientOptions,
+    intents: [GatewayIntentBits.Guilds],
+    rest: { ...deps.clientOptions?.rest, api: config.apiUrl, agent },
+  });
+  const shutdown = new AbortController();
+  const messenger = createDiscordMessenger(client.rest);
+  const surfaceDeps = { messenger, clock: services.clock, logger: log, shutdown: shutdown.signal };
+  const handle = createInteractionHandler({
+    ...surfaceDeps,
+    services,
+    tokenLifetimeMs: deps.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS,
+  });
+
+  client.on(Events.InteractionCreate, (interaction) => void handle(interaction));
+  // Without an 'error' listener an EventEmitter error would throw and end the process.
+  client.on(Events.Error, (error) => log.error(describeDiscordError(error), 'discord.js client error'));
+  client.on(Events.Warn, (message) => log.warn({ message }, 'discord.js warning'));
+  client.on(Events.ShardDisconnect, (event) =>
+    log.warn({ code: event.code }, 'Discord gateway disconnected'),
+  );
+  client.on(Events.ShardResume, () => log.info({}, 'Discord gateway resumed'));
+  client.rest.on(RESTEvents.RateLimited, (info) =>
+    log.info(
+      { retryAfterMs: info.retryAfter, global: info.global, scope: info.scope },
+      'Discord rate limit: discord.js waits, then retries',
+    ),
+  );
+
+  async function waitUntilReady(): Promise<void> {
+    if (client.isReady()) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error('the gateway sent no READY in time')),
+        deps.readyTimeoutMs ?? 60_000,
+      );
+      timer.unref();
+      client.once(Events.ClientReady, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  async function registerOnStart(applicationId: string): Promise<void> {
+    try {
+      const result = await registerCommands(client.rest, {
+        applicationId,
+        commands: services.commands,
+        ...(config.devGuildId ? { guildId: config.devGuildId } : {}),
+      });
+      log.info(
+        { scope: result.scope, guild: result.guildId },
+        'registered /skidio (DISCORD_REGISTER_ON_START)',
+      );
+    } catch (error) {
+      // The commands registered earlier still work: keep running, say what to fix.
+      log.error({ reason: (error as Error).message }, 'could not register /skidio at start-up');
+    }
+  }
+
+  return {
+    name: 'discord',
+    routes: [],
+    async start() {
+      try {
+        const ready = waitUntilReady();
+        // A login failure leaves `ready` pending, never rejected: no unhandled rejection either way.
+        ready.catch(() => undefined);
+        await client.login(config.token);
+        await ready;
+      } catch (error) {
+        await client.destroy().catch(() => undefined);
+        throw new Error(startFailure(error, config.apiUrl), { cause: error });
+      }
+      const applicationId = client.application?.id ?? '';
+      log.info(
+        { bot: client.user?.id, application: applicationId, servers: client.guilds.cache.size },
+        'connected to Discord',
+      );
+      if (config.registerOnStart) await registerOnStart(applicationId);
+    },
+    isReady: () => client.isReady() && !shutdown.signal.aborted,
+    restoreSubscriber(stored, watch) {
+      const delivery = parseDiscordDelivery(stored.delivery);
+      if (!delivery) return undefined;
+      const reply = createDiscordReplySurface(delivery, surfaceDeps, { watchesJob: true, restored: true });
+      return createStatusSubscriber({
+        jobId: watch.jobId,
+        requester: { id: delivery.requesterId, mention: mentionOf(delivery.requesterId) },
+        reply,
+        logger: log,
+        id: stored.id,
+      });
+    },
+    async stop() {
+      shutdown.abort();
+      await client
+        .destroy()
+        .catch((error: unknown) => log.warn(describeDiscordError(error), 'discord.js destroy failed'));
+      // In-flight requests are abandoned: their replies are logged as failed, the watches stay stored.
+      await agent.destroy().catch(() => undefined);
+    },
+  };
+}

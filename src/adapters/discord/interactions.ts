@@ -1,0 +1,172 @@
+/**
+ * Turns Discord interactions into invocations of the platform-neutral commands. Discord wants an answer
+ * within 3 s (https://discord.com/developers/docs/interactions/receiving-and-responding#responding-to-an-interaction),
+ * so every path acknowledges before any I/O: `deferReply` (ephemeral for private commands), the key form for
+ * an admin's `key set`, or an immediate private reply (DMs, unknown subcommands). Then `dispatch` runs the
+ * command against a reply surface that edits the deferred reply.
+ */
+import {
+  type ChatInputCommandInteraction,
+  type Interaction,
+  MessageFlags,
+  type ModalSubmitInteraction,
+  PermissionFlagsBits,
+} from 'discord.js';
+import { validateJobId } from '../../../commands/index.js';
+import type { CommandDefinition, CommandServices, OptionValues, Requester } from '../../core/command.js';
+import { dispatch } from '../../core/dispatch.js';
+import type { Clock, Logger } from '../../core/ports.js';
+import { findCommand, optionValuesOf, SKIDIO_COMMAND_NAME } from './command-definitions.js';
+import { DEFAULT_ATTACHMENT_SIZE_LIMIT, type DiscordDelivery, mentionOf } from './delivery.js';
+import { describeDiscordError } from './discord-errors.js';
+import { keyForm, submittedKey } from './key-form.js';
+import type { DiscordMessenger } from './messenger.js';
+import { createDiscordReplySurface } from './reply-surface.js';
+import { SERVERS_ONLY_TEXT, UNKNOWN_COMMAND_TEXT } from './texts.js';
+
+/** What the handler needs. */
+export interface InteractionHandlerDeps {
+  services: CommandServices;
+  messenger: DiscordMessenger;
+  clock: Clock;
+  logger: Logger;
+  /** How long the bot uses an interaction token before switching to its own messages. */
+  tokenLifetimeMs: number;
+  /** Aborted when the adapter stops. */
+  shutdown: AbortSignal;
+}
+
+type GuildInteraction =
+  | ChatInputCommandInteraction<'cached' | 'raw'>
+  | ModalSubmitInteraction<'cached' | 'raw'>;
+
+/** The workspace of a server: `discord:<guild id>`. */
+export function workspaceOf(guildId: string): string {
+  return `discord:${guildId}`;
+}
+
+/** Who runs the command. Admin means Manage Server, read from the interaction (no I/O). */
+function requesterOf(interaction: GuildInteraction): Requester {
+  const { user } = interaction;
+  return {
+    id: user.id,
+    displayName: user.globalName ?? user.username,
+    mention: mentionOf(user.id),
+    isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
+  };
+}
+
+const asksForSecret = (command: CommandDefinition) =>
+  command.options.some((spec) => spec.type === 'string' && spec.secret === true);
+
+/** Builds the listener for `Events.InteractionCreate`. The promise it returns never rejects. */
+export function createInteractionHandler(
+  deps: InteractionHandlerDeps,
+): (interaction: Interaction) => Promise<void> {
+  const { services, clock } = deps;
+  const log = deps.logger;
+
+  async function replyPrivately(
+    interaction: ChatInputCommandInteraction | ModalSubmitInteraction,
+    text: string,
+  ) {
+    await interaction
+      .reply({ content: text, flags: MessageFlags.Ephemeral })
+      .catch((error: unknown) => log.warn(describeDiscordError(error), 'could not answer an interaction'));
+  }
+
+  /** Defers the reply; false when Discord no longer knows the interaction (3 s passed) or it was answered. */
+  async function acknowledge(interaction: GuildInteraction, privately: boolean): Promise<boolean> {
+    try {
+      await interaction.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
+      return true;
+    } catch (error) {
+      log.warn(describeDiscordError(error), 'could not acknowledge an interaction in time');
+      return false;
+    }
+  }
+
+  async function run(
+    interaction: GuildInteraction,
+    command: CommandDefinition,
+    options: OptionValues,
+    where: { channelId: string; receivedAt: number },
+    privately: boolean,
+  ): Promise<void> {
+    const acknowledged = await acknowledge(interaction, privately);
+    // Without an acknowledgement only a public job watch can still be answered: in the bot's own messages.
+    if (!acknowledged && (privately || !command.longRunning)) return;
+    const jobId = command.longRunning ? checkedJobId(options.job_id) : undefined;
+    const delivery: DiscordDelivery = {
+      platform: 'discord',
+      applicationId: interaction.applicationId,
+      guildId: interaction.guildId,
+      channelId: where.channelId,
+      requesterId: interaction.user.id,
+      interactionToken: interaction.token,
+      tokenExpiresAt: acknowledged ? where.receivedAt + deps.tokenLifetimeMs : 0,
+      ephemeral: privately,
+      attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_ATTACHMENT_SIZE_LIMIT,
+      ...(jobId ? { jobId } : {}),
+    };
+    const reply = createDiscordReplySurface(
+      delivery,
+      { messenger: deps.messenger, clock, logger: log, shutdown: deps.shutdown },
+      { watchesJob: command.longRunning },
+    );
+    const requester = requesterOf(interaction);
+    await dispatch(
+      { workspace: workspaceOf(interaction.guildId), requester, command, options },
+      reply,
+      services,
+    );
+  }
+
+  async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+    const receivedAt = clock.now();
+    const command = findCommand(services.commands, interaction);
+    if (!command) return replyPrivately(interaction, UNKNOWN_COMMAND_TEXT);
+    const { channelId } = interaction;
+    if (!interaction.inGuild() || !channelId) return replyPrivately(interaction, SERVERS_ONLY_TEXT);
+    // An admin's `key set` opens the form as its first response; anyone else is refused by dispatch.
+    if (asksForSecret(command) && requesterOf(interaction).isAdmin) {
+      await interaction.showModal(keyForm());
+      log.info({ workspace: workspaceOf(interaction.guildId), user: interaction.user.id }, 'key form opened');
+      return;
+    }
+    const options = optionValuesOf(command, interaction);
+    await run(interaction, command, options, { channelId, receivedAt }, command.isPrivate(options));
+  }
+
+  async function onForm(interaction: ModalSubmitInteraction): Promise<void> {
+    const receivedAt = clock.now();
+    const key = submittedKey(interaction);
+    const command = services.commands.find(asksForSecret);
+    if (key === undefined || !command) return;
+    const { channelId } = interaction;
+    if (!interaction.inGuild() || !channelId) return replyPrivately(interaction, SERVERS_ONLY_TEXT);
+    const secret = command.options.find((spec) => spec.type === 'string' && spec.secret);
+    await run(interaction, command, { [secret?.name ?? 'key']: key }, { channelId, receivedAt }, true);
+  }
+
+  return async (interaction) => {
+    try {
+      if (interaction.isChatInputCommand() && interaction.commandName === SKIDIO_COMMAND_NAME) {
+        await onCommand(interaction);
+      } else if (interaction.isModalSubmit()) {
+        await onForm(interaction);
+      }
+    } catch (error) {
+      log.error(describeDiscordError(error), 'an interaction could not be handled');
+    }
+  };
+}
+
+/** The job id for the bot's own messages, only when it is valid (it is shown in channel messages). */
+function checkedJobId(value: unknown): string | undefined {
+  try {
+    return typeof value === 'string' ? validateJobId(value) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,193 @@
+/**
+ * Replies to one Discord conversation. While the interaction token lives, progress, the result and errors
+ * edit the deferred reply (more images go in follow-ups). The token dies after 15 minutes
+ * (https://discord.com/developers/docs/interactions/receiving-and-responding#interaction-response-object), so
+ * a little before that (the lifetime is injectable) a job watch hands over to the bot's own messages: in the
+ * channel, mentioning the requester, or by DM for a `private` check (a private result must not land in the
+ * channel). The handover is announced in the reply while it can still be edited, and if the bot may not post
+ * there (50013/50001, closed DMs) the reply says so instead. Methods never reject: failures are logged.
+ */
+import type { ProgressReply, ReplySurface, ResultReply } from '../../core/command.js';
+import type { Clock, Logger } from '../../core/ports.js';
+import { createBotMessages } from './bot-messages.js';
+import type { DiscordDelivery } from './delivery.js';
+import { describeDiscordError, isInteractionGone, isPostingForbidden } from './discord-errors.js';
+import type { DiscordMessenger, OutgoingMessage } from './messenger.js';
+import { postResult, type ResultPoster } from './result-posts.js';
+import { cannotPostNotice, handoverNotice, stillWatchingText } from './texts.js';
+import { uploadLimits } from './uploads.js';
+
+/** What a surface needs from the adapter. */
+export interface ReplySurfaceDeps {
+  messenger: DiscordMessenger;
+  clock: Clock;
+  logger: Logger;
+  /** Aborted when the adapter stops: nothing more is posted, timers end. */
+  shutdown: AbortSignal;
+}
+
+/** How the surface is used. */
+export interface ReplySurfaceOptions {
+  /** A job watch: replies outlive the token, so the handover is armed. */
+  watchesJob: boolean;
+  /**
+   * Rebuilt after a restart. Past the lifetime, the earlier process already announced the handover and
+   * pinged the requester: post only the end, never progress again.
+   */
+  restored?: boolean;
+}
+
+/** Where replies currently go. */
+type Route = 'interaction' | 'messages' | 'nowhere';
+
+/** Builds the surface for a conversation. */
+export function createDiscordReplySurface(
+  delivery: DiscordDelivery,
+  deps: ReplySurfaceDeps,
+  options: ReplySurfaceOptions,
+): ReplySurface {
+  const { messenger, clock } = deps;
+  const { jobId, ephemeral: privately, applicationId, interactionToken } = delivery;
+  const log = deps.logger.child({ jobId, channel: delivery.channelId, user: delivery.requesterId });
+  const bot = createBotMessages(delivery, messenger, log);
+  const limits = uploadLimits(delivery.attachmentSizeLimit);
+  const handoverTimer = new AbortController();
+  let route: Route = 'interaction';
+  let quiet = false;
+  let finished = false;
+  let lastProgress: string | undefined;
+  let queue: Promise<void> = Promise.resolve();
+
+  /** Runs replies one at a time, in order; nothing escapes. */
+  function serial(work: () => Promise<void>): Promise<void> {
+    const run = queue
+      .then(() => (deps.shutdown.aborted ? undefined : work()))
+      .catch((error: unknown) => log.error(describeDiscordError(error), 'a Discord reply failed'));
+    queue = run;
+    return run;
+  }
+
+  const editOriginal = (message: OutgoingMessage) =>
+    messenger.editOriginal(applicationId, interactionToken, message);
+  const lifetimeOver = () => route === 'interaction' && clock.now() >= delivery.tokenExpiresAt;
+
+  async function tryEditOriginal(content: string): Promise<void> {
+    await editOriginal({ content }).catch((error: unknown) =>
+      log.debug(describeDiscordError(error), 'could not edit the interaction reply (token gone)'),
+    );
+  }
+
+  /** Posting as the bot failed: if it is forbidden, stop trying and say so while the reply can be edited. */
+  async function onPostingFailure(error: unknown, what: string): Promise<void> {
+    if (!isPostingForbidden(error)) {
+      log.error(describeDiscordError(error), `could not post ${what} as a bot message`);
+      return;
+    }
+    route = 'nowhere';
+    log.warn(
+      describeDiscordError(error),
+      privately
+        ? `cannot DM the requester: ${what} of a private check cannot be delivered once the token expires`
+        : `the bot may not post in this channel: ${what} cannot be delivered once the token expires`,
+    );
+    await tryEditOriginal([lastProgress, cannotPostNotice(privately, jobId)].filter(Boolean).join('\n'));
+  }
+
+  async function showProgress(text: string): Promise<void> {
+    if (quiet || route !== 'messages') return;
+    await bot.showProgress(text).catch((error: unknown) => onPostingFailure(error, 'progress'));
+  }
+
+  /** Moves replies from the interaction to the bot's own messages, announcing it while it can. */
+  async function handOver(reason: string): Promise<void> {
+    if (route !== 'interaction') return;
+    route = 'messages';
+    handoverTimer.abort();
+    log.info({ reason }, 'replies move from the interaction to bot messages');
+    if (options.restored && reason === 'lifetime') quiet = true;
+    if (quiet || finished) return;
+    const text = lastProgress ?? stillWatchingText(jobId);
+    await showProgress(text);
+    if (route === 'messages') await tryEditOriginal(`${text}\n${handoverNotice(privately)}`);
+  }
+
+  /** Posts a final reply on the interaction, else (lifetime over, token gone, or failure) as the bot. */
+  async function deliverFinal(onInteraction: () => Promise<void>, asBot: () => Promise<void>): Promise<void> {
+    if (finished) return;
+    finished = true;
+    handoverTimer.abort();
+    if (lifetimeOver()) await handOver('lifetime');
+    if (route === 'interaction') {
+      try {
+        await onInteraction();
+        return;
+      } catch (error) {
+        log.warn(describeDiscordError(error), 'the interaction reply failed; posting a bot message instead');
+        await handOver(isInteractionGone(error) ? 'token gone' : 'interaction failed');
+      }
+    }
+    if (route === 'nowhere') {
+      log.warn({}, 'the final reply was not delivered: the bot may not post there');
+      return;
+    }
+    await asBot().catch((error: unknown) => onPostingFailure(error, 'the final reply'));
+  }
+
+  if (options.watchesJob) {
+    const wait = Math.max(0, delivery.tokenExpiresAt - clock.now());
+    clock.sleep(wait, AbortSignal.any([handoverTimer.signal, deps.shutdown])).then(
+      () => serial(async () => (finished ? undefined : handOver('lifetime'))),
+      () => undefined,
+    );
+  }
+
+  return {
+    delivery,
+    progress: (reply: ProgressReply) =>
+      serial(async () => {
+        if (finished) return;
+        lastProgress = reply.text;
+        if (lifetimeOver()) await handOver('lifetime');
+        if (route === 'interaction') {
+          try {
+            await editOriginal({ content: reply.text });
+            return;
+          } catch (error) {
+            if (!isInteractionGone(error)) {
+              log.warn(describeDiscordError(error), 'could not update the progress reply');
+              return;
+            }
+            await handOver('token gone');
+          }
+        }
+        await showProgress(reply.text);
+      }),
+    result: (reply: ResultReply) =>
+      serial(async () => {
+        const result = { jobId: reply.jobId, text: reply.text, files: reply.images.files, limits };
+        const interaction: ResultPoster = {
+          // The requester is mentioned in the text; nobody else may be pinged by it.
+          first: (message) => editOriginal({ ...message, mentionUserId: delivery.requesterId }),
+          next: (message) =>
+            messenger.followUp(applicationId, interactionToken, { ...message, ephemeral: privately }),
+        };
+        await deliverFinal(
+          () => postResult(interaction, result, log),
+          () => bot.postResult((poster) => postResult(poster, result, log)),
+        );
+      }),
+    error: (text: string) =>
+      serial(() =>
+        deliverFinal(
+          () => editOriginal({ content: text }),
+          () => bot.postText(text),
+        ),
+      ),
+    privateText: (text: string) =>
+      serial(async () => {
+        await editOriginal({ content: text }).catch((error: unknown) =>
+          log.warn(describeDiscordError(error), 'could not deliver a private reply'),
+        );
+      }),
+  };
+}
