@@ -1,6 +1,6 @@
 /** What one benchmark figure reports: its value, the target, and whether the target is met. */
 export interface FigureResult {
-  id: number;
+  id: number | string;
   what: string;
   value: string;
   target: string;

@@ -3,21 +3,36 @@
  * fakes and the simulator, prints a table of value, target and whether it is met; `--json` also writes
  * bench/results.json.
  */
+
+import { execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { FigureResult } from './figure.js';
+import { measureAckLatency } from './figures/ack-latency.js';
 import { measureCoalescing } from './figures/coalescing.js';
+import { measureColdStart } from './figures/cold-start.js';
+import { measureImageRelay } from './figures/image-relay.js';
+import { measureNotificationDelay } from './figures/notification-delay.js';
 import { measureScale } from './figures/scale.js';
 
-const figures: Record<number, () => Promise<FigureResult>> = {
+const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
+  1: measureAckLatency,
   2: measureCoalescing,
+  3: measureNotificationDelay,
   4: measureScale,
+  5: measureImageRelay,
+  6: measureColdStart,
 };
 
 const { values } = parseArgs({
   options: { json: { type: 'boolean', default: false }, only: { type: 'string' } },
 });
 const selected = values.only ? values.only.split(',').map(Number) : Object.keys(figures).map(Number);
+
+// Figures that run the bot as a child process run the built `dist/`, as `npm start` does: build it fresh.
+execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], {
+  stdio: 'inherit',
+});
 
 const results: FigureResult[] = [];
 for (const id of selected) {
@@ -27,7 +42,7 @@ for (const id of selected) {
     process.exit(2);
   }
   process.stderr.write(`measuring figure ${id}…\n`);
-  results.push(await measure());
+  results.push(...[await measure()].flat());
 }
 
 const verdict = (met: FigureResult['met']) => (met === 'report' ? 'reported' : met ? 'met' : 'MISSED');

@@ -1,36 +1,39 @@
 /**
  * The core's `KeyValueStore` on keyv: SQLite (embedded default, one file) or Redis (several instances).
+ * Only the adapter the configuration names is loaded, on first use: the Redis client alone costs a third of
+ * a second of start-up that a SQLite deployment does not need.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import KeyvRedis from '@keyv/redis';
-import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import type { StoreLocation } from '../config.js';
 import type { KeyValueStore, Logger } from '../core/ports.js';
 
 /** Opens the store at `location`. For SQLite the directory is created; the file is created on first use. */
 export function createKeyvStore(location: StoreLocation, logger: Logger): KeyValueStore {
-  const adapter =
-    location.kind === 'sqlite'
-      ? sqliteAdapter(location.path)
-      : new KeyvRedis(location.url, { throwOnConnectError: true, connectionTimeout: 5_000 });
-  const keyv = new Keyv({ store: adapter, namespace: 'skidio', useKeyPrefix: true });
-  // keyv re-emits adapter errors; without a listener an emitted 'error' would end the process.
-  keyv.on('error', (error: unknown) => logger.error({ err: error, store: location.kind }, 'store error'));
+  let opened: Promise<Keyv> | undefined;
+  const open = (): Promise<Keyv> => {
+    opened ??= openKeyv(location).then((keyv) => {
+      // keyv re-emits adapter errors; without a listener an emitted 'error' would end the process.
+      keyv.on('error', (error: unknown) => logger.error({ err: error, store: location.kind }, 'store error'));
+      return keyv;
+    });
+    return opened;
+  };
 
   return {
     async get<T>(key: string) {
-      return (await keyv.get<T>(key)) ?? undefined;
+      return ((await (await open()).get<T>(key)) ?? undefined) as T | undefined;
     },
     async set(key, value, ttlMs) {
-      const ok = await keyv.set(key, value, ttlMs);
+      const ok = await (await open()).set(key, value, ttlMs);
       if (ok === false) throw new Error(`the store refused to write ${key.split(':')[0]}`);
     },
     async delete(key) {
-      return keyv.delete(key);
+      return (await open()).delete(key);
     },
     async *entries<T>(prefix: string): AsyncIterable<[string, T]> {
+      const keyv = await open();
       // Both adapters iterate their namespace; a prefix scan keeps the core free of per-store key listing.
       if (!keyv.iterator) throw new Error('this store cannot list its entries');
       for await (const [key, value] of keyv.iterator(undefined)) {
@@ -39,6 +42,7 @@ export function createKeyvStore(location: StoreLocation, logger: Logger): KeyVal
     },
     async ping() {
       try {
+        const keyv = await open();
         await keyv.set('health:ping', Date.now(), 60_000);
         return (await keyv.get('health:ping')) !== undefined;
       } catch {
@@ -46,12 +50,19 @@ export function createKeyvStore(location: StoreLocation, logger: Logger): KeyVal
       }
     },
     async close() {
-      await keyv.disconnect();
+      if (opened) await (await opened).disconnect();
     },
   };
 }
 
-function sqliteAdapter(path: string): KeyvSqlite {
-  mkdirSync(dirname(path), { recursive: true });
-  return new KeyvSqlite({ uri: `sqlite://${path}`, table: 'skidio', busyTimeout: 5_000 });
+async function openKeyv(location: StoreLocation): Promise<Keyv> {
+  if (location.kind === 'sqlite') {
+    const { default: KeyvSqlite } = await import('@keyv/sqlite');
+    mkdirSync(dirname(location.path), { recursive: true });
+    const store = new KeyvSqlite({ uri: `sqlite://${location.path}`, table: 'skidio', busyTimeout: 5_000 });
+    return new Keyv({ store, namespace: 'skidio', useKeyPrefix: true });
+  }
+  const { default: KeyvRedis } = await import('@keyv/redis');
+  const store = new KeyvRedis(location.url, { throwOnConnectError: true, connectionTimeout: 5_000 });
+  return new Keyv({ store, namespace: 'skidio', useKeyPrefix: true });
 }

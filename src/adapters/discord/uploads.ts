@@ -4,7 +4,7 @@
  * An image over the limit is re-encoded (WebP, then JPEG at falling quality, then downscaled); one that still
  * cannot fit is replaced by its original URL, or a sentence saying so. No image is ever dropped silently.
  */
-import sharp from 'sharp';
+import type { Sharp, SharpOptions } from 'sharp';
 import type { ImageFile } from '../../core/images.js';
 import { DEFAULT_ATTACHMENT_SIZE_LIMIT } from './delivery.js';
 import type { UploadFile } from './messenger.js';
@@ -119,6 +119,13 @@ export async function fitImage(file: ImageFile, limitBytes: number): Promise<Pla
   }
 }
 
+/** sharp, loaded the first time an image needs re-encoding: most results fit as they are, and start-up is faster without it. */
+let sharpModule: Promise<(input: Buffer, options?: SharpOptions) => Sharp> | undefined;
+function loadSharp(): Promise<(input: Buffer, options?: SharpOptions) => Sharp> {
+  sharpModule ??= import('sharp').then((module) => module.default);
+  return sharpModule;
+}
+
 interface Encoded {
   bytes: Buffer;
   mimeType: 'image/webp' | 'image/jpeg';
@@ -132,6 +139,7 @@ async function encode(
   width?: number,
 ): Promise<Encoded> {
   // Animated GIFs and WebPs stay animated in WebP; JPEG keeps the first frame on white (it has no alpha).
+  const sharp = await loadSharp();
   let image = sharp(input, { animated: format === 'webp' });
   if (width !== undefined) image = image.resize({ width, withoutEnlargement: true });
   if (format === 'webp') {
@@ -155,7 +163,7 @@ async function reencode(input: Buffer, limitBytes: number): Promise<Encoded | un
     if (encoded.bytes.length <= limitBytes) return encoded;
     if (!smallest || encoded.bytes.length < smallest.bytes.length) smallest = encoded;
   }
-  const { width } = await sharp(input).metadata();
+  const { width } = await (await loadSharp())(input).metadata();
   let currentWidth = width ?? 0;
   let currentBytes = smallest?.bytes.length ?? input.length;
   for (let attempt = 0; attempt < 8; attempt++) {
