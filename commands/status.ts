@@ -23,7 +23,10 @@ export function validateJobId(value: string): string {
   return jobId;
 }
 
-/** Turns watch events for one person into replies on their surface. Used for new and resumed watches. */
+/**
+ * Turns watch events for one person into replies on their surface. Used for new and resumed watches. A final
+ * reply the surface could not deliver rejects (`ReplyNotDeliveredError`), so the watcher keeps it owed.
+ */
 export function createStatusSubscriber(args: {
   jobId: string;
   requester: Pick<Requester, 'id' | 'mention'>;

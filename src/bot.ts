@@ -18,9 +18,16 @@ export interface RunningBot {
   http: BotHttpServer;
   /** Number of stored watches resumed at start-up. */
   resumedWatches: number;
-  /** Stops taking commands, keeps watches in the store, closes connections. */
-  stop(): Promise<void>;
+  /**
+   * Shuts down gracefully: new commands get the "restarting" reply, replies already being posted finish
+   * (for at most `graceMs`, default 8 s, within main's 10 s), watches stay in the store, then the gateway,
+   * the HTTP server and the store close.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
 }
+
+/** How long shutdown waits for replies in flight; main.ts forces an exit at 10 s. */
+export const SHUTDOWN_GRACE_MS = 8_000;
 
 /** Thrown when neither Discord nor Slack is configured. */
 export class NoPlatformError extends Error {
@@ -62,6 +69,7 @@ export async function startBot(
   const http = await startHttpServer({
     port: config.port,
     routes: adapters.flatMap((adapter) => adapter.routes),
+    metrics: services.metrics,
     readiness: [
       { name: 'store', check: () => services.store.ping() },
       ...adapters.map((adapter) => ({ name: adapter.name, check: () => adapter.isReady() })),
@@ -93,9 +101,16 @@ export async function startBot(
     adapters,
     http,
     resumedWatches,
-    async stop() {
-      // The watcher first: a job that finished after the adapters had gone would lose its reply.
-      await services.watcher.stop();
+    async stop(options = {}) {
+      const graceMs = options.graceMs ?? SHUTDOWN_GRACE_MS;
+      const deadline = services.clock.now() + graceMs;
+      // The adapters stay connected while replies finish, so that late commands hear why they are refused.
+      services.gate.close();
+      logger.info({ graceMs }, 'no longer taking commands; finishing replies in flight');
+      // The watcher before the adapters: a job that finished after they had gone would lose its reply.
+      await services.watcher.stop({ graceMs });
+      const drained = await services.gate.drained(Math.max(0, deadline - services.clock.now()));
+      if (!drained) logger.warn({}, 'some command replies were still running at shutdown');
       await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
       await http.close();
       await services.close();

@@ -25,9 +25,10 @@ export async function startHttpServer(args: {
   host?: string;
   routes: readonly HttpRoute[];
   readiness: readonly ReadinessCheck[];
+  metrics?: { render(): Promise<{ contentType: string; body: string }> };
   logger: Logger;
 }): Promise<BotHttpServer> {
-  const { routes, readiness, logger } = args;
+  const { routes, readiness, logger, metrics } = args;
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
     if (request.method === 'GET' && path === '/healthz') {
@@ -48,6 +49,19 @@ export async function startHttpServer(args: {
       });
       return;
     }
+    if (request.method === 'GET' && path === '/metrics' && metrics) {
+      void metrics.render().then(
+        ({ contentType, body }) => {
+          response.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) });
+          response.end(body);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'could not render metrics');
+          sendJson(response, 500, { ok: false });
+        },
+      );
+      return;
+    }
     const route = routes.find((candidate) => candidate.method === request.method && candidate.path === path);
     if (!route) {
       sendJson(response, 404, { ok: false, error: 'not found' });
@@ -60,7 +74,8 @@ export async function startHttpServer(args: {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(args.port, args.host ?? '0.0.0.0', () => {
+    // A longer accept queue than Node's default 511, so a burst of commands is queued rather than reset.
+    server.listen({ port: args.port, host: args.host ?? '0.0.0.0', backlog: 2048 }, () => {
       server.off('error', reject);
       resolve();
     });

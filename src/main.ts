@@ -1,6 +1,7 @@
 /**
  * `npm start`: reads the configuration once (and `.env` when there is one), starts the bot, and shuts it down
- * cleanly on SIGTERM or SIGINT. Exit codes: 0 after a clean stop, 1 when configuration or a platform refuses.
+ * cleanly on SIGTERM or SIGINT (see `RunningBot.stop`; the same signal again ends the process at once). Exit codes:
+ * 0 after a clean stop, 1 when configuration or a platform refuses, or when shutdown fails or passes 10 s.
  */
 import { existsSync } from 'node:fs';
 import { NoPlatformError, type RunningBot, startBot } from './bot.js';
@@ -49,7 +50,14 @@ async function shutdown(signal: string): Promise<void> {
     process.exit(1);
   }, 10_000);
   force.unref();
-  await bot.stop();
+  try {
+    await bot.stop();
+  } catch (error) {
+    logger.error({ err: error, signal }, 'shutdown failed');
+    logger.flush();
+    process.exit(1);
+  }
+  logger.info({ signal }, 'skidio-bot stopped');
   logger.flush();
   process.exit(0);
 }

@@ -5,16 +5,18 @@
 import { commands } from '../commands/index.js';
 import type { Config } from './config.js';
 import type { CommandServices } from './core/command.js';
+import { type CommandGate, createCommandGate } from './core/command-gate.js';
 import { createImageFetcher, type ImageFetcher } from './core/images.js';
 import { createJobWatcher, type JobWatcher, type PollSchedule } from './core/job-watcher.js';
 import { type Clock, type KeyValueStore, type Logger, systemClock } from './core/ports.js';
 import type { RetryPolicy } from './core/retry.js';
 import { createKeyring } from './core/secret-box.js';
-import { createSkidioClient, type SkidioClient } from './core/skidio-client.js';
+import { createSkidioClient, type SkidioClient, type SkidioClientOptions } from './core/skidio-client.js';
 import { createWatchRegistry } from './core/watch-registry.js';
 import { createWorkspaceKeyStore, type WorkspaceKeyStore } from './core/workspace-key-store.js';
 import { createCommandLimiter } from './limits/command-limiter.js';
 import type { SecretRegistry } from './logging.js';
+import { type BotMetrics, createMetrics } from './metrics.js';
 import { createKeyvStore } from './store/keyv-store.js';
 
 /** Everything the adapters need, plus what shutdown must close. */
@@ -25,6 +27,9 @@ export interface BotServices extends CommandServices {
   watcher: JobWatcher;
   keys: WorkspaceKeyStore;
   secrets: SecretRegistry;
+  metrics: BotMetrics;
+  /** Closed by `RunningBot.stop()`: dispatch then answers new commands with the "restarting" reply. */
+  gate: CommandGate;
   close(): Promise<void>;
 }
 
@@ -34,6 +39,8 @@ export interface ServiceOverrides {
   clock?: Clock;
   schedule?: Partial<PollSchedule>;
   retry?: Partial<RetryPolicy>;
+  /** A short per-attempt timeout or a small body cap, so fault tests need not wait 10 s or send 128 MiB. */
+  client?: Pick<SkidioClientOptions, 'timeoutMs' | 'maxBodyBytes'>;
 }
 
 /** Wires the services. Nothing here does I/O until a command runs (SQLite opens lazily). */
@@ -54,6 +61,7 @@ export function createBotServices(
     logger: logger.child({ component: 'skidio-client' }),
     clock,
     ...(overrides.retry ? { retry: overrides.retry } : {}),
+    ...overrides.client,
   });
   const images = createImageFetcher({
     maxBytes: config.maxImageBytes,
@@ -80,6 +88,8 @@ export function createBotServices(
     clock,
     logger,
     commands,
+    gate: createCommandGate(clock),
+    metrics: createMetrics({ activeWatches: () => watcher.activeCount() }),
     limiter: createCommandLimiter({
       perUserPerMinute: config.limits.commandsPerUserPerMinute,
       perWorkspacePerMinute: config.limits.commandsPerWorkspacePerMinute,

@@ -36,7 +36,7 @@ interface World {
   storeDir: string;
   log: TestLogger;
   config: Config;
-  bot?: RunningBot;
+  bot?: RunningBot | undefined;
 }
 
 let world: World | undefined;
@@ -125,6 +125,12 @@ describe('the whole bot in one process', () => {
     await current.slack.waitForCall('files.completeUploadExternal');
     const upload = current.slack.uploads[0];
     expect(upload?.bytes.equals(await current.simulator.imageBytes('done-slack', 0))).toBe(true);
+
+    // Both acks were timed, and the operator can read them at /metrics.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/skidio_ack_latency_seconds_count\{platform="discord"\} 1\n/);
+    expect(metrics).toMatch(/skidio_ack_latency_seconds_count\{platform="slack"\} 1\n/);
+    expect(metrics).toMatch(/skidio_commands_total\{platform="slack",command="status"\} 1\n/);
 
     // Workspace isolation: each job was checked with its own workspace's key only.
     const keysFor = (jobId: string) =>

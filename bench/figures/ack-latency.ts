@@ -1,8 +1,8 @@
 /**
- * Figure 1: ack latency under a burst of 1,000 `status` commands per platform. Measured from this process,
- * which plays the platform: from the gateway dispatch (Discord) or the signed HTTP request (Slack) leaving the
- * fake to the ack arriving back (the deferral callback; Bolt's HTTP answer). It includes loopback transit both
- * ways, so it is an upper bound on the time inside the bot.
+ * Figure 1: ack latency under a burst of 1,000 `status` commands per platform. The figure is the bot's own
+ * measure, read from its `/metrics` (a summary from the event reaching the adapter to the ack sent). The
+ * round trip seen from this process, which plays the platform, is reported beside it: it adds the fake's
+ * own queueing and loopback transit, so it is an upper bound.
  */
 import { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, slashCommand } from '../../test/fakes/discord/index.js';
 import { sendSlashCommand } from '../../test/fakes/slack/index.js';
@@ -47,20 +47,41 @@ export async function measureAckLatency(): Promise<FigureResult[]> {
       return performance.now() - sent;
     }),
   );
+  const metrics = await (await fetch(`http://127.0.0.1:${bot.port}/metrics`)).text();
   await world.close();
 
-  return [row('1 Discord', discordLatencies), row('1 Slack', slackLatencies)];
+  return [row('discord', metrics, discordLatencies), row('slack', metrics, slackLatencies)];
 }
 
-function row(id: string, latencies: number[]): FigureResult {
-  const p50 = percentile(latencies, 50);
-  const p99 = percentile(latencies, 99);
+function quantile(metrics: string, platform: string, q: string): number {
+  // prom-client writes the labels in its own order; match the line by both, in any order.
+  const line = metrics
+    .split('\n')
+    .find(
+      (text) =>
+        text.startsWith('skidio_ack_latency_seconds{') &&
+        text.includes(`platform="${platform}"`) &&
+        text.includes(`quantile="${q}"`),
+    );
+  return Number(line?.split(' ').at(-1) ?? Number.NaN) * 1000;
+}
+
+function row(platform: 'discord' | 'slack', metrics: string, roundTrips: number[]): FigureResult {
+  const p50 = quantile(metrics, platform, '0.5');
+  const p99 = quantile(metrics, platform, '0.99');
+  const outsideP99 = percentile(roundTrips, 99);
   return {
-    id,
-    what: `ack latency, burst of ${BURST.toLocaleString('en')} commands`,
-    value: `p50 ${round(p50)} ms, p99 ${round(p99)} ms`,
+    id: `1 ${platform === 'discord' ? 'Discord' : 'Slack'}`,
+    what: `ack latency in the bot, burst of ${BURST.toLocaleString('en')} commands`,
+    value: `p50 ${round(p50)} ms, p99 ${round(p99)} ms (round trip seen by the fake: p99 ${round(outsideP99)} ms)`,
     target: 'p99 ≤ 50 ms',
     met: p99 <= 50,
-    details: { p50Ms: p50, p99Ms: p99, maxMs: Math.max(...latencies), commands: latencies.length },
+    details: {
+      p50Ms: p50,
+      p99Ms: p99,
+      roundTripP50Ms: percentile(roundTrips, 50),
+      roundTripP99Ms: outsideP99,
+      commands: roundTrips.length,
+    },
   };
 }

@@ -2,6 +2,7 @@
  * The platform-neutral shape of a command, the invocation an adapter builds from a platform event, and the
  * reply surface an adapter implements. Commands in `commands/` are written against these types only.
  */
+import type { CommandGate } from './command-gate.js';
 import type { ResolvedImages } from './images.js';
 import type { JobStatus } from './job-status.js';
 import type { JobWatcher } from './job-watcher.js';
@@ -59,11 +60,14 @@ export interface ResultReply {
 /**
  * Where replies go. One surface per invocation; the adapter decides how each reply looks on its platform.
  * `delivery` is the adapter's JSON address of this conversation, stored with a watch so replies can resume
- * after a restart.
+ * after a restart. Failures are the surface's to log and, where it can, to tell the person; only `result`
+ * and `error` may reject, with `ReplyNotDeliveredError`, when the platform did not take the reply for a reason
+ * that may pass: the job watcher then keeps it owed and tries again.
  */
 export interface ReplySurface {
   readonly delivery: unknown;
   progress(reply: ProgressReply): Promise<void>;
+  /** The job's images; rejects with `ReplyNotDeliveredError` when they did not reach the platform. */
   result(reply: ResultReply): Promise<void>;
   /** A final failure message about the command (shown where the result would have been). */
   error(text: string): Promise<void>;
@@ -71,6 +75,17 @@ export interface ReplySurface {
   privateText(text: string): Promise<void>;
   /** Asks the requester for a secret in a form; undefined on platforms without forms (the console). */
   openSecretForm?(command: CommandDefinition): Promise<void>;
+}
+
+/**
+ * A final reply did not reach the platform (5xx or network failure after the platform library's own
+ * retries, or the adapter stopping). Not shown to anyone: the watcher keeps the reply owed, in the store,
+ * and tries again. A surface that knows the reply can never be delivered (no permission to post there)
+ * tells the person and resolves instead.
+ */
+export class ReplyNotDeliveredError extends Error {
+  override readonly name = 'ReplyNotDeliveredError';
+  readonly code = 'reply_not_delivered';
 }
 
 /** Per-person and per-workspace command rates; `consume` throws `TooManyCommandsError` when one is used up. */
@@ -82,6 +97,8 @@ export interface CommandLimiter {
 export interface CommandServices {
   /** Absent means no rate limit (the console, tests of other things). */
   limiter?: CommandLimiter;
+  /** Closed at shutdown: new commands get the "restarting" reply. Absent means always open. */
+  gate?: CommandGate;
   keys: WorkspaceKeyStore;
   watcher: JobWatcher;
   clock: Clock;

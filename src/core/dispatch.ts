@@ -10,7 +10,13 @@ import type {
   ReplySurface,
 } from './command.js';
 import { commandName } from './command.js';
-import { BadInputError, PermissionDeniedError, SkidioBotError, TooManyCommandsError } from './errors.js';
+import {
+  BadInputError,
+  BotRestartingError,
+  PermissionDeniedError,
+  SkidioBotError,
+  TooManyCommandsError,
+} from './errors.js';
 import { errorText, UNEXPECTED_ERROR_TEXT } from './messages.js';
 
 /** Checks raw option values against a command's specs; returns validated values or throws `BadInputError`. */
@@ -34,16 +40,23 @@ export function validateOptions(command: CommandDefinition, raw: OptionValues): 
   return values;
 }
 
-/** Runs one invocation to its end. Never rejects. */
+/** Runs one invocation to its end. Never rejects. While the gate is open it counts as running. */
 export async function dispatch(
   invocation: Invocation,
   reply: ReplySurface,
   services: CommandServices,
 ): Promise<void> {
+  const running = run(invocation, reply, services);
+  await (services.gate ? services.gate.track(running) : running);
+}
+
+async function run(invocation: Invocation, reply: ReplySurface, services: CommandServices): Promise<void> {
   const { command, requester, workspace } = invocation;
   const log = services.logger.child({ command: commandName(command), workspace, user: requester.id });
   const jobId = typeof invocation.options.job_id === 'string' ? invocation.options.job_id : undefined;
   try {
+    // Checked first: adapters have already acknowledged, so this is the one place every platform passes.
+    if (services.gate?.closed) throw new BotRestartingError('the bot is shutting down');
     if (command.adminOnly && !requester.isAdmin) {
       throw new PermissionDeniedError('admin only');
     }
@@ -67,6 +80,7 @@ export async function reportError(
   if (known) {
     const level =
       error instanceof BadInputError ||
+      error instanceof BotRestartingError ||
       error instanceof PermissionDeniedError ||
       error instanceof TooManyCommandsError
         ? 'info'

@@ -22,7 +22,8 @@ export type SkidioErrorCode =
   | 'store_unavailable'
   | 'not_configured'
   | 'too_many_commands'
-  | 'too_many_watches';
+  | 'too_many_watches'
+  | 'bot_restarting';
 
 /** Base class: a string `code`, a `name` equal to the class name, and the original `cause` kept. */
 export abstract class SkidioBotError extends Error {
@@ -158,6 +159,11 @@ export class TooManyWatchesError extends SkidioBotError {
   ) {
     super(`the ${scope} already has ${limit} jobs being watched`);
   }
+}
+
+/** The bot is shutting down and takes no new commands; the next process will. */
+export class BotRestartingError extends SkidioBotError {
+  readonly code = 'bot_restarting';
 }
 
 /** True when retrying the same call later may succeed. */

@@ -125,6 +125,8 @@ export function errorText(error: SkidioBotError, jobId?: string): string {
         ? `🐢 I'm already watching ${capped.limit} jobs for this workspace. Try again when some of them finish.`
         : "🐢 I'm watching as many jobs as I can right now. Try again in a few minutes.";
     }
+    case 'bot_restarting':
+      return BOT_RESTARTING_TEXT;
     case 'job_timed_out': {
       const timedOut = error as JobTimedOutError;
       return `⌛ I stopped watching job \`${timedOut.jobId}\` after ${Math.round(timedOut.waitedMs / 60_000)} min and it had not finished. Ask again later with \`/skidio status ${timedOut.jobId}\`.`;
@@ -142,6 +144,9 @@ function jobFailedText(error: JobFailedError): string {
       return `❌ Job \`${error.jobId}\` failed: ${error.reason}`;
   }
 }
+
+/** The answer to a command that arrives while the bot shuts down. */
+export const BOT_RESTARTING_TEXT = '♻️ The bot is restarting; try again in a minute.';
 
 /** What a person sees when something unexpected broke. */
 export const UNEXPECTED_ERROR_TEXT =

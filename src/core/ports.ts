@@ -64,3 +64,19 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
 };
+
+/** True when `work` settles within `ms` of `clock` time; false when the time ran out first. */
+export async function settlesWithin(work: Promise<unknown>, ms: number, clock: Clock): Promise<boolean> {
+  const timer = new AbortController();
+  const timedOut = clock.sleep(ms, timer.signal).then(
+    () => false,
+    () => false,
+  );
+  const settled = work.then(
+    () => true,
+    () => true,
+  );
+  const result = await Promise.race([settled, timedOut]);
+  timer.abort();
+  return result;
+}

@@ -10,9 +10,16 @@ export interface StoredSubscriber {
   requesterId: string;
   joinedAt: number;
   delivery: unknown;
+  /**
+   * Set just before the final reply is handed to the platform; the subscriber leaves the record once the
+   * platform has taken it. A restart finding `posting` delivers again: the reply may or may not have landed.
+   */
+  phase?: 'posting';
+  /** Final deliveries begun so far, across restarts (absent: none). */
+  finalAttempts?: number;
 }
 
-/** One watched job, as stored. */
+/** One watched job, as stored: everyone still owed a final reply about it. */
 export interface StoredWatch {
   workspace: WorkspaceId;
   jobId: string;

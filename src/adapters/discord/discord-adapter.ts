@@ -22,6 +22,7 @@ import { describeDiscordError } from './discord-errors.js';
 import { createDiscordRestAgent } from './discordjs-agent.js';
 import { createInteractionHandler } from './interactions.js';
 import { createDiscordMessenger } from './messenger.js';
+import { guardUnreadableInteractions } from './raw-interactions.js';
 import { registerCommands } from './register.js';
 import { createDiscordReplySurface } from './reply-surface.js';
 
@@ -67,9 +68,11 @@ export function createDiscordAdapter(
   const handle = createInteractionHandler({
     ...surfaceDeps,
     services,
+    metrics: services.metrics,
     tokenLifetimeMs: deps.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS,
   });
 
+  guardUnreadableInteractions(client, log);
   client.on(Events.InteractionCreate, (interaction) => void handle(interaction));
   // Without an 'error' listener an EventEmitter error would throw and end the process.
   client.on(Events.Error, (error) => log.error(describeDiscordError(error), 'discord.js client error'));

@@ -49,6 +49,11 @@ export function isInteractionGone(error: unknown): boolean {
   return (error instanceof DiscordAPIError || error instanceof HTTPError) && error.status === 401;
 }
 
+/** The interaction was acknowledged already: a duplicate delivery, or another instance of the bot answered it. */
+export function isAlreadyAcknowledged(error: unknown): boolean {
+  return codeOf(error) === DiscordErrorCode.AlreadyAcknowledged;
+}
+
 /** The bot may not post where it tried to (channel permissions, a hidden channel, closed DMs). */
 export function isPostingForbidden(error: unknown): boolean {
   const code = codeOf(error);

@@ -15,10 +15,12 @@ import {
 import { validateJobId } from '../../../commands/index.js';
 import type { CommandDefinition, CommandServices, OptionValues, Requester } from '../../core/command.js';
 import { dispatch } from '../../core/dispatch.js';
+import { UNEXPECTED_ERROR_TEXT } from '../../core/messages.js';
 import type { Clock, Logger } from '../../core/ports.js';
+import type { BotMetrics } from '../../metrics.js';
 import { findCommand, optionValuesOf, SKIDIO_COMMAND_NAME } from './command-definitions.js';
 import { DEFAULT_ATTACHMENT_SIZE_LIMIT, type DiscordDelivery, mentionOf } from './delivery.js';
-import { describeDiscordError } from './discord-errors.js';
+import { describeDiscordError, isAlreadyAcknowledged } from './discord-errors.js';
 import { keyForm, submittedKey } from './key-form.js';
 import type { DiscordMessenger } from './messenger.js';
 import { createDiscordReplySurface } from './reply-surface.js';
@@ -27,6 +29,8 @@ import { SERVERS_ONLY_TEXT, UNKNOWN_COMMAND_TEXT } from './texts.js';
 /** What the handler needs. */
 export interface InteractionHandlerDeps {
   services: CommandServices;
+  /** Where ack latency and command counts go; absent in tests that do not look. */
+  metrics?: BotMetrics;
   messenger: DiscordMessenger;
   clock: Clock;
   logger: Logger;
@@ -52,7 +56,8 @@ function requesterOf(interaction: GuildInteraction): Requester {
     id: user.id,
     displayName: user.globalName ?? user.username,
     mention: mentionOf(user.id),
-    isAdmin: interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild),
+    // A payload without the member's permissions reads as "not an admin", not as a failure.
+    isAdmin: interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild) ?? false,
   };
 }
 
@@ -75,14 +80,25 @@ export function createInteractionHandler(
       .catch((error: unknown) => log.warn(describeDiscordError(error), 'could not answer an interaction'));
   }
 
-  /** Defers the reply; false when Discord no longer knows the interaction (3 s passed) or it was answered. */
-  async function acknowledge(interaction: GuildInteraction, privately: boolean): Promise<boolean> {
+  /**
+   * Defers the reply. 'late' when Discord no longer knows the interaction (3 s passed); 'taken' when it was
+   * acknowledged already: a duplicate delivery (a gateway replay), or another instance of the bot (a rolling
+   * deploy) got it first. That one answers; answering too would post the result twice.
+   */
+  async function acknowledge(
+    interaction: GuildInteraction,
+    privately: boolean,
+  ): Promise<'deferred' | 'late' | 'taken'> {
     try {
       await interaction.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
-      return true;
+      return 'deferred';
     } catch (error) {
+      if (isAlreadyAcknowledged(error)) {
+        log.info(describeDiscordError(error), 'interaction already acknowledged elsewhere; leaving it');
+        return 'taken';
+      }
       log.warn(describeDiscordError(error), 'could not acknowledge an interaction in time');
-      return false;
+      return 'late';
     }
   }
 
@@ -93,7 +109,11 @@ export function createInteractionHandler(
     where: { channelId: string; receivedAt: number },
     privately: boolean,
   ): Promise<void> {
-    const acknowledged = await acknowledge(interaction, privately);
+    const acknowledgement = await acknowledge(interaction, privately);
+    if (acknowledgement === 'taken') return;
+    const acknowledged = acknowledgement === 'deferred';
+    if (acknowledged) deps.metrics?.observeAck('discord', clock.now() - where.receivedAt);
+    deps.metrics?.countCommand('discord', command.path.join(' '));
     // Without an acknowledgement only a public job watch can still be answered: in the bot's own messages.
     if (!acknowledged && (privately || !command.longRunning)) return;
     const jobId = command.longRunning ? checkedJobId(options.job_id) : undefined;
@@ -149,15 +169,29 @@ export function createInteractionHandler(
     await run(interaction, command, { [secret?.name ?? 'key']: key }, { channelId, receivedAt }, true);
   }
 
+  /** After an unexpected failure the person still hears something, unless they already have. */
+  async function answerAfterFailure(interaction: Interaction): Promise<void> {
+    if (!(interaction.isChatInputCommand() || interaction.isModalSubmit()) || interaction.replied) return;
+    try {
+      if (interaction.deferred) await interaction.editReply({ content: UNEXPECTED_ERROR_TEXT });
+      else await interaction.reply({ content: UNEXPECTED_ERROR_TEXT, flags: MessageFlags.Ephemeral });
+    } catch (error) {
+      log.warn(describeDiscordError(error), 'could not answer an interaction after a failure');
+    }
+  }
+
   return async (interaction) => {
     try {
-      if (interaction.isChatInputCommand() && interaction.commandName === SKIDIO_COMMAND_NAME) {
-        await onCommand(interaction);
+      if (interaction.isChatInputCommand()) {
+        if (interaction.commandName === SKIDIO_COMMAND_NAME) await onCommand(interaction);
+        // A command this bot no longer registers (a stale registration): say so rather than let it time out.
+        else await replyPrivately(interaction, UNKNOWN_COMMAND_TEXT);
       } else if (interaction.isModalSubmit()) {
         await onForm(interaction);
       }
     } catch (error) {
       log.error(describeDiscordError(error), 'an interaction could not be handled');
+      await answerAfterFailure(interaction);
     }
   };
 }

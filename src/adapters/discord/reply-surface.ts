@@ -5,9 +5,16 @@
  * a little before that (the lifetime is injectable) a job watch hands over to the bot's own messages: in the
  * channel, mentioning the requester, or by DM for a `private` check (a private result must not land in the
  * channel). The handover is announced in the reply while it can still be edited, and if the bot may not post
- * there (50013/50001, closed DMs) the reply says so instead. Methods never reject: failures are logged.
+ * there (50013/50001, closed DMs) the reply says so instead. Failures are logged; only a final reply (the
+ * result or an error) that Discord did not take for another reason rejects, with `ReplyNotDeliveredError`,
+ * so that the job watcher keeps it owed and tries again.
  */
-import type { ProgressReply, ReplySurface, ResultReply } from '../../core/command.js';
+import {
+  type ProgressReply,
+  ReplyNotDeliveredError,
+  type ReplySurface,
+  type ResultReply,
+} from '../../core/command.js';
 import type { Clock, Logger } from '../../core/ports.js';
 import { createBotMessages } from './bot-messages.js';
 import type { DiscordDelivery } from './delivery.js';
@@ -58,18 +65,26 @@ export function createDiscordReplySurface(
   let lastProgress: string | undefined;
   let queue: Promise<void> = Promise.resolve();
 
-  /** Runs replies one at a time, in order; nothing escapes. */
-  function serial(work: () => Promise<void>): Promise<void> {
-    const run = queue
-      .then(() => (deps.shutdown.aborted ? undefined : work()))
-      .catch((error: unknown) => log.error(describeDiscordError(error), 'a Discord reply failed'));
-    queue = run;
-    return run;
+  /** Runs replies one at a time, in order. Only a final reply's failure reaches its caller. */
+  function serial(work: () => Promise<void>, final = false): Promise<void> {
+    const run = queue.then(() => {
+      if (!deps.shutdown.aborted) return work();
+      // A final reply not sent because the adapter stopped stays owed, for the next process.
+      if (final) throw new ReplyNotDeliveredError('the Discord adapter has stopped');
+      return undefined;
+    });
+    queue = run.catch((error: unknown) => {
+      if (!(error instanceof ReplyNotDeliveredError))
+        log.error(describeDiscordError(error), 'a Discord reply failed');
+    });
+    return final ? run : queue;
   }
 
   const editOriginal = (message: OutgoingMessage) =>
     messenger.editOriginal(applicationId, interactionToken, message);
   const lifetimeOver = () => route === 'interaction' && clock.now() >= delivery.tokenExpiresAt;
+  // A function, so the compiler does not keep `route` narrowed across the awaits that change it.
+  const isForbiddenRoute = () => route === 'nowhere';
 
   async function tryEditOriginal(content: string): Promise<void> {
     await editOriginal({ content }).catch((error: unknown) =>
@@ -130,7 +145,15 @@ export function createDiscordReplySurface(
       log.warn({}, 'the final reply was not delivered: the bot may not post there');
       return;
     }
-    await asBot().catch((error: unknown) => onPostingFailure(error, 'the final reply'));
+    try {
+      await asBot();
+    } catch (error) {
+      await onPostingFailure(error, 'the final reply');
+      // Forbidden: the person was told, and trying again cannot help. Anything else may pass: stay owed.
+      if (isForbiddenRoute()) return;
+      finished = false;
+      throw new ReplyNotDeliveredError('Discord did not take the final reply', { cause: error });
+    }
   }
 
   if (options.watchesJob) {
@@ -175,13 +198,15 @@ export function createDiscordReplySurface(
           () => postResult(interaction, result, log),
           () => bot.postResult((poster) => postResult(poster, result, log)),
         );
-      }),
+      }, true),
     error: (text: string) =>
-      serial(() =>
-        deliverFinal(
-          () => editOriginal({ content: text }),
-          () => bot.postText(text),
-        ),
+      serial(
+        () =>
+          deliverFinal(
+            () => editOriginal({ content: text }),
+            () => bot.postText(text),
+          ),
+        true,
       ),
     privateText: (text: string) =>
       serial(async () => {

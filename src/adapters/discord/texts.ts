@@ -41,6 +41,10 @@ export const SERVERS_ONLY_TEXT =
 export const UNKNOWN_COMMAND_TEXT =
   "⚠️ I don't know that command (the bot may have been updated). Try `/skidio help`.";
 
+/** The answer to an interaction Discord sent incomplete (no command data, or no user). */
+export const UNREADABLE_INTERACTION_TEXT =
+  "⚠️ I couldn't read that command: Discord sent it incomplete. Try again, or try `/skidio help`.";
+
 /** The key form's title (at most 45 characters) and its one field. */
 export const KEY_FORM_TITLE = 'Set the Skidio API key';
 export const KEY_FORM_LABEL = 'Skidio API key';

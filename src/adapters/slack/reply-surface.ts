@@ -5,10 +5,17 @@
  * - result: every image in one `files.uploadV2`, then the progress message says it is done;
  * - `private`: the same in the requester's DM (`conversations.open`), and an ephemeral note in the channel;
  * - errors: in the progress message when there is one, else privately to the requester.
- * No method rejects: a failure is logged and, where possible, the person is told.
+ * A failure is logged and, where possible, the person is told. Only `result` rejects: when Slack did not take
+ * the images for a reason that may pass (`ReplyNotDeliveredError`), so that the job watcher tries again; the
+ * person hears about it once. Nothing is tried again where the bot cannot get in: it says how to invite it.
  */
 import type { webApi } from '@slack/bolt';
-import type { ProgressReply, ReplySurface, ResultReply } from '../../core/command.js';
+import {
+  type ProgressReply,
+  ReplyNotDeliveredError,
+  type ReplySurface,
+  type ResultReply,
+} from '../../core/command.js';
 import type { Logger } from '../../core/ports.js';
 import {
   ChannelUnreachableError,
@@ -54,6 +61,8 @@ export function createSlackReplySurface(context: SlackReplyContext): ReplySurfac
   let directMessage: string | undefined;
   // Set once the person has been told to invite the bot: later posts would only fail again.
   let unreachable = false;
+  // Set once the person has heard that the images did not go up: further tries stay quiet until one works.
+  let toldUploadFailed = false;
 
   async function replyChannel(): Promise<string> {
     if (!delivery.private) return delivery.channelId;
@@ -131,15 +140,19 @@ export function createSlackReplySurface(context: SlackReplyContext): ReplySurfac
       channel = await replyChannel();
       await uploadJobImages(client, channel, reply, log);
     } catch (error) {
-      if (error instanceof ChannelUnreachableError) await failed(error, 'job images');
-      else {
-        log.error(
-          { jobId: reply.jobId, reason: describeSlackFailure(error) },
-          'could not upload job images to Slack',
-        );
+      if (error instanceof ChannelUnreachableError) {
+        await failed(error, 'job images');
+        return;
+      }
+      log.error(
+        { jobId: reply.jobId, reason: describeSlackFailure(error) },
+        'could not upload job images to Slack',
+      );
+      if (!toldUploadFailed) {
+        toldUploadFailed = true;
         await showFinal(uploadFailedText(reply), 'an upload failure');
       }
-      return;
+      throw new ReplyNotDeliveredError('Slack did not take the job images', { cause: error });
     }
     if (progressMessage) {
       const { channel: at, ts } = progressMessage;

@@ -45,6 +45,7 @@ export function uploadFailedText(reply: ResultReply): string {
   const links = reply.images.files
     .map((file, index) => (file.sourceUrl ? `Image ${index + 1}: ${file.sourceUrl}` : undefined))
     .filter((line): line is string => line !== undefined);
-  const head = `⚠️ Job \`${reply.jobId}\` is done, but I could not upload its images to Slack. Try \`/skidio status ${reply.jobId}\` again in a moment.`;
+  // The watcher tries the upload again a few times; the person only needs to act if none of those works.
+  const head = `⚠️ Job \`${reply.jobId}\` is done, but I could not upload its images to Slack just now. I'll try again shortly; if they don't appear, ask again with \`/skidio status ${reply.jobId}\`.`;
   return links.length === 0 ? head : `${head}\n${links.join('\n')}`;
 }

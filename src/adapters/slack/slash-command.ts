@@ -17,13 +17,32 @@ import { createSlackReplySurface } from './reply-surface.js';
 import { describeSlackFailure } from './slack-errors.js';
 import { slackWorkspaceId } from './slack-identity.js';
 
+/** The ids every command needs: which workspace, where, and who. */
+const REQUIRED_IDS = ['team_id', 'channel_id', 'user_id'] as const;
+
+/** The answer to a command Slack sent without one of them. */
+export const INCOMPLETE_COMMAND_TEXT =
+  "⚠️ I couldn't read that command: Slack sent it without its workspace, channel or user. Try again.";
+
 /** Registers the `/skidio` listener. */
 export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
   const { services, log } = deps;
   app.command(SLASH_COMMAND, async ({ ack, command, client, respond, context }) => {
+    const receivedAt = performance.now();
+    // Without them a command would run for the workspace `slack:undefined`, shared by every such payload
+    // (its key included), or post nowhere: refuse it in the ack, which needs none of them.
+    const missing = REQUIRED_IDS.filter(
+      (field) => typeof command[field] !== 'string' || command[field] === '',
+    );
+    if (missing.length > 0) {
+      log.warn({ missing }, 'slash command without the ids it needs; refused');
+      await ack({ response_type: 'ephemeral', text: INCOMPLETE_COMMAND_TEXT });
+      return;
+    }
     let parsed: { command: CommandDefinition; options: OptionValues };
     try {
-      parsed = parseCommandText(command.text, services.commands);
+      // Slack sends `text` even when empty; a payload without it reads as empty (the help), not as a failure.
+      parsed = parseCommandText(command.text ?? '', services.commands);
     } catch (error) {
       // The text is never logged: it may be a mistyped `key set <key>`.
       log.info({ user: command.user_id }, 'slash command not understood');
@@ -31,6 +50,8 @@ export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
       return;
     }
     await ack();
+    services.metrics.observeAck('slack', performance.now() - receivedAt);
+    services.metrics.countCommand('slack', parsed.command.path.join(' '));
     scrubSecretOptions(deps, parsed);
     learnBotIdentity(deps.identity, context);
 
