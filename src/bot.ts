@@ -2,9 +2,7 @@
  * Starts the whole bot from a configuration: shared services, the configured adapters, the HTTP server, and
  * the watches an earlier process left in the store. `main.ts` calls it; end-to-end tests and benchmarks too.
  */
-import { createDiscordAdapter } from './adapters/discord/discord-adapter.js';
 import type { PlatformAdapter } from './adapters/platform.js';
-import { createSlackAdapter } from './adapters/slack/slack-adapter.js';
 import type { Config } from './config.js';
 import type { Logger } from './core/ports.js';
 import { type BotHttpServer, startHttpServer } from './http-server.js';
@@ -59,12 +57,17 @@ export async function startBot(
     throw error;
   }
   const adapters: PlatformAdapter[] = [];
-  if (config.discord)
+  // Each platform library is loaded only when configured: discord.js alone is most of the start-up time.
+  if (config.discord) {
+    const { createDiscordAdapter } = await import('./adapters/discord/discord-adapter.js');
     adapters.push(
       createDiscordAdapter(config.discord, { services, logger: logger.child({ adapter: 'discord' }) }),
     );
-  if (config.slack)
+  }
+  if (config.slack) {
+    const { createSlackAdapter } = await import('./adapters/slack/slack-adapter.js');
     adapters.push(createSlackAdapter(config.slack, { services, logger: logger.child({ adapter: 'slack' }) }));
+  }
 
   const http = await startHttpServer({
     port: config.port,
