@@ -102,7 +102,11 @@ export function createImageFetcher(options: ImageFetcherOptions): ImageFetcher {
         throw tooLarge(options.maxBytes);
       }
       try {
-        return await readCapped(response.body, options.maxBytes);
+        return await readCapped(
+          response.body,
+          options.maxBytes,
+          Number.isFinite(declared) ? declared : undefined,
+        );
       } catch (error) {
         if (error instanceof BodyTooLargeError) throw tooLarge(options.maxBytes);
         if (signal?.aborted) throw signal.reason;
