@@ -75,6 +75,8 @@ export async function startBot(
     metrics: services.metrics,
     readiness: [
       { name: 'store', check: () => services.store.ping() },
+      // Not ready once shutdown has begun, so a load balancer stops sending work before the process goes.
+      { name: 'accepting', check: () => !services.gate.closed },
       ...adapters.map((adapter) => ({ name: adapter.name, check: () => adapter.isReady() })),
     ],
     logger,

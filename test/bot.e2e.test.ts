@@ -99,7 +99,10 @@ describe('the whole bot in one process', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ok: true, checks: { store: true, discord: true, slack: true } });
+    expect(await ready.json()).toEqual({
+      ok: true,
+      checks: { store: true, accepting: true, discord: true, slack: true },
+    });
 
     await current.discord.dispatchInteraction(
       slashCommand({

@@ -15,6 +15,8 @@ describe('readCapped', () => {
   });
 
   it.each([undefined, 9, 4])('stops at the cap (declared %s)', async (declared) => {
-    await expect(readCapped(body('abc', 'def', 'ghi'), 5, declared)).rejects.toBeInstanceOf(BodyTooLargeError);
+    await expect(readCapped(body('abc', 'def', 'ghi'), 5, declared)).rejects.toBeInstanceOf(
+      BodyTooLargeError,
+    );
   });
 });
