@@ -81,21 +81,26 @@ export async function startBot(
     ],
     logger,
   });
+  // Commands that arrive before the stored watches are resumed wait (acknowledged) until they are.
+  services.gate.hold();
   try {
     await Promise.all(adapters.map((adapter) => adapter.start()));
   } catch (error) {
+    services.gate.release();
     await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
     await http.close();
     await services.close();
     throw error;
   }
-  const resumedWatches = await services.watcher.resume((stored, watch) => {
-    for (const adapter of adapters) {
-      const subscriber = adapter.restoreSubscriber(stored, watch);
-      if (subscriber) return subscriber;
-    }
-    return undefined;
-  });
+  const resumedWatches = await services.watcher
+    .resume((stored, watch) => {
+      for (const adapter of adapters) {
+        const subscriber = adapter.restoreSubscriber(stored, watch);
+        if (subscriber) return subscriber;
+      }
+      return undefined;
+    })
+    .finally(() => services.gate.release());
   logger.info(
     { platforms: adapters.map((adapter) => adapter.name), port: http.port, resumedWatches },
     'skidio-bot is ready',

@@ -14,17 +14,38 @@ export interface CommandGate {
   track<T>(work: Promise<T>): Promise<T>;
   /** Resolves true once nothing is running, or false after `ms`. */
   drained(ms: number): Promise<boolean>;
+  /**
+   * Holds commands, already acknowledged, until `release()`. Start-up holds them while it resumes the watches an
+   * earlier process stored, so a new command for the same job joins those people instead of replacing them.
+   */
+  hold(): void;
+  release(): void;
+  /** Resolves while the gate is not held. */
+  readonly ready: Promise<void>;
 }
 
 /** Builds an open gate. */
 export function createCommandGate(clock: Clock): CommandGate {
   let closed = false;
   let running = 0;
+  let ready = Promise.resolve();
+  let release = () => {};
   const waiters = new Set<() => void>();
 
   return {
     get closed() {
       return closed;
+    },
+    get ready() {
+      return ready;
+    },
+    hold() {
+      ready = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    },
+    release() {
+      release();
     },
     close() {
       closed = true;

@@ -57,6 +57,7 @@ async function run(invocation: Invocation, reply: ReplySurface, services: Comman
   try {
     // Checked first: adapters have already acknowledged, so this is the one place every platform passes.
     if (services.gate?.closed) throw new BotRestartingError('the bot is shutting down');
+    await services.gate?.ready;
     if (command.adminOnly && !requester.isAdmin) {
       throw new PermissionDeniedError('admin only');
     }

@@ -85,3 +85,24 @@ describe('the shutdown gate', () => {
     expect(await gate.drained(0)).toBe(true);
   });
 });
+
+describe('the start-up hold', () => {
+  it('keeps acknowledged commands waiting until the stored watches are resumed, then runs them', async () => {
+    const gate = createCommandGate(systemClock);
+    const order: string[] = [];
+    const recorded = command(async () => {
+      order.push('command ran');
+    });
+    gate.hold();
+    const waiting = dispatch(
+      { workspace: 'ws', requester, command: recorded, options: {} },
+      surface(),
+      services(gate),
+    );
+    await new Promise((resolve) => setImmediate(resolve));
+    order.push('watches resumed');
+    gate.release();
+    await waiting;
+    expect(order).toEqual(['watches resumed', 'command ran']);
+  });
+});
