@@ -5,18 +5,17 @@
  */
 import { type Dispatcher, request } from 'undici';
 import {
-  ApiRefusedError,
-  InvalidApiKeyError,
-  JobNotFoundError,
   NetworkError,
   RateLimitedError,
   UnreadableResponseError,
   UpstreamUnavailableError,
 } from './errors.js';
 import { BodyTooLargeError, readCapped } from './http-body.js';
-import { looksLikeJobBody, type NormalizedBody, normalizeJobBody, sanitizeReason } from './job-status.js';
 import { type Clock, type Logger, silentLogger, systemClock } from './ports.js';
-import { backoffDelayMs, defaultRetryPolicy, parseRetryAfterMs, type RetryPolicy } from './retry.js';
+import { backoffDelayMs, defaultRetryPolicy, type RetryPolicy } from './retry.js';
+import { interpretAnswer, type StatusAnswer } from './skidio-answers.js';
+
+export type { StatusAnswer } from './skidio-answers.js';
 
 /** The models the API documents. */
 export const SKIDIO_MODELS = ['flux-schnell', 'flux-dev', 'sd3', 'sdxl', 'sdxl-turbo', 'sd1.5'] as const;
@@ -40,11 +39,6 @@ export interface GenerateParams {
 /** Per-call options. */
 export interface CallOptions {
   signal?: AbortSignal;
-}
-
-/** A normalized status answer, with the job id it was asked for. */
-export interface StatusAnswer extends NormalizedBody {
-  jobId: string;
 }
 
 /** The client's surface. */
@@ -168,7 +162,13 @@ export function createSkidioClient(options: SkidioClientOptions): SkidioClient {
       call.signal?.removeEventListener('abort', onCallerAbort);
     }
     try {
-      return { kind: 'answer', answer: interpret(call, response, bytes) };
+      return {
+        kind: 'answer',
+        answer: interpretAnswer(
+          { statusCode: response.statusCode, headers: response.headers, bytes },
+          { path: call.path, jobId: call.jobId, apiKey: call.apiKey, now: clock.now(), logger },
+        ),
+      };
     } catch (error) {
       if (error instanceof RateLimitedError) return { kind: 'retryable', error };
       if (error instanceof UpstreamUnavailableError && RETRYABLE_STATUSES.has(error.status)) {
@@ -176,43 +176,6 @@ export function createSkidioClient(options: SkidioClientOptions): SkidioClient {
       }
       throw error;
     }
-  }
-
-  function interpret(call: Call, response: Dispatcher.ResponseData, bytes: Buffer): StatusAnswer {
-    const status = response.statusCode;
-    const text = bytes.toString('utf8');
-    const json = parseJson(text);
-    const requestId = headerOf(response.headers, 'x-request-id') ?? headerOf(response.headers, 'request-id');
-    // Scrub the whole text before cutting (a key straddling the cut would leave its first characters);
-    // built only for errors, so a large successful answer is not scanned twice.
-    const excerpt = () => sanitizeReason(scrubKey(text, call.apiKey).slice(0, 400)).slice(0, 200);
-
-    if (status === 401 || status === 403) throw new InvalidApiKeyError(status, excerpt(), requestId);
-    if (status === 429) {
-      const retryAfterMs = parseRetryAfterMs(response.headers['retry-after'], clock.now());
-      throw new RateLimitedError(status, excerpt(), requestId, retryAfterMs);
-    }
-    // A non-2xx answer may still carry a job body (RunPod reports some job failures that way).
-    if ((status >= 200 && status < 300) || looksLikeJobBody(json)) {
-      if (json === undefined) {
-        throw new UnreadableResponseError(`Skidio API answered HTTP ${status} with a body that is not JSON`);
-      }
-      // A worker may echo its input (the key) in an error; the reason is shown in the channel.
-      const normalized = scrubStatus(normalizeJobBody(json), call.apiKey);
-      if (normalized.problem) {
-        logger.warn(
-          { path: call.path, jobId: call.jobId, httpStatus: status, shape: normalized.problem },
-          'could not fully read a Skidio job body',
-        );
-      }
-      const jobId = call.jobId ?? jobIdOf(json);
-      if (jobId === undefined)
-        throw new UnreadableResponseError('Skidio API accepted the job but sent no job id');
-      return { ...normalized, jobId };
-    }
-    if (status === 404) throw new JobNotFoundError(status, excerpt(), requestId);
-    if (status >= 500) throw new UpstreamUnavailableError(status, excerpt(), requestId);
-    throw new ApiRefusedError(status, excerpt(), requestId);
   }
 
   return {
@@ -270,53 +233,6 @@ function generateBody(params: GenerateParams, apiKey: string): Record<string, un
     webhook: params.webhook,
   };
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
-}
-
-/**
- * Replaces every occurrence of the API key in `text` (an empty key matches nothing), and the start of a key
- * left at the end of a text already cut short (`…`), as a reason capped at 300 characters may be.
- */
-function scrubKey(text: string, apiKey: string): string {
-  if (apiKey === '') return text;
-  const scrubbed = text.replaceAll(apiKey, '••••');
-  if (!scrubbed.endsWith('…')) return scrubbed;
-  const kept = scrubbed.slice(0, -1);
-  for (let length = Math.min(apiKey.length - 1, kept.length); length >= 4; length--) {
-    if (kept.endsWith(apiKey.slice(0, length))) return `${kept.slice(0, -length)}••••…`;
-  }
-  return scrubbed;
-}
-
-/** Scrubs the key from what a person may be shown: a failure reason, an unrecognized status. */
-function scrubStatus(normalized: NormalizedBody, apiKey: string): NormalizedBody {
-  const { status } = normalized;
-  if (status.state === 'failed') {
-    return { ...normalized, status: { ...status, reason: scrubKey(status.reason, apiKey) } };
-  }
-  if (status.state === 'unknown') {
-    return { ...normalized, status: { ...status, rawStatus: scrubKey(status.rawStatus, apiKey) } };
-  }
-  return normalized;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function jobIdOf(json: unknown): string | undefined {
-  if (typeof json !== 'object' || json === null) return undefined;
-  const record = json as Record<string, unknown>;
-  const id = record.id ?? record.job_id ?? record.jobId;
-  return typeof id === 'string' && id !== '' ? id : undefined;
-}
-
-function headerOf(headers: Dispatcher.ResponseData['headers'], name: string): string | undefined {
-  const value = headers[name];
-  return Array.isArray(value) ? value[0] : value;
 }
 
 function describeNetworkError(error: unknown): string {
