@@ -2,10 +2,24 @@
  * The process's one HTTP server on `PORT`: `/healthz` (alive), `/readyz` (store reachable, adapters
  * connected), and the routes adapters mount (Slack's `/slack/events`). Unknown paths get 404.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { HttpRoute } from './adapters/platform.js';
 import type { Logger } from './core/ports.js';
+
+const acceptedAt = new WeakMap<object, number>();
+
+/**
+ * When `request` reached the process: the moment its connection was accepted, for the first request on a
+ * connection (its bytes may have waited for a busy event loop before the handler ran), else the handler's start.
+ */
+export function arrivalOf(request: IncomingMessage): number {
+  const accepted = acceptedAt.get(request.socket);
+  if (accepted === undefined) return performance.now();
+  // Only the first request on a connection waited since the accept; later ones start when they are read.
+  acceptedAt.delete(request.socket);
+  return accepted;
+}
 
 /** A readiness check: a name and whether it passes. */
 export interface ReadinessCheck {
@@ -72,6 +86,7 @@ export async function startHttpServer(args: {
       if (!response.headersSent) sendJson(response, 500, { ok: false });
     });
   });
+  server.on('connection', (socket) => acceptedAt.set(socket, performance.now()));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     // A longer accept queue than Node's default 511, so a burst of commands is queued rather than reset.

@@ -7,7 +7,10 @@ import { Counter, collectDefaultMetrics, Gauge, Registry, Summary } from 'prom-c
 
 /** What adapters and the bot record. */
 export interface BotMetrics {
-  /** Time from a platform event reaching the process to its acknowledgement being sent. */
+  /**
+   * Time from a platform event reaching the process to its acknowledgement: Discord, the interaction event to
+   * the deferral accepted; Slack (HTTP mode), the request arriving to Bolt's answer sent.
+   */
   observeAck(platform: 'discord' | 'slack', milliseconds: number): void;
   /** One command received, by platform and command name. */
   countCommand(platform: 'discord' | 'slack', command: string): void;

@@ -8,6 +8,7 @@ import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, type webApi } f
 import { createStatusSubscriber } from '../../../commands/index.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../core/ports.js';
+import { arrivalOf } from '../../http-server.js';
 import type { BotServices } from '../../services.js';
 import type { HttpRoute, PlatformAdapter } from '../platform.js';
 import { createAdminCheck } from './admins.js';
@@ -102,6 +103,11 @@ export function createSlackAdapter(
               response.writeHead(503).end();
               return;
             }
+            // The ack is Bolt's HTTP answer: timed from the request reaching the process to the answer sent.
+            const arrived = arrivalOf(request);
+            response.once('finish', () =>
+              deps.services.metrics.observeAck('slack', performance.now() - arrived),
+            );
             receiver.requestListener(request, response);
           },
         },

@@ -28,7 +28,6 @@ export const INCOMPLETE_COMMAND_TEXT =
 export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
   const { services, log } = deps;
   app.command(SLASH_COMMAND, async ({ ack, command, client, respond, context }) => {
-    const receivedAt = performance.now();
     // Without them a command would run for the workspace `slack:undefined`, shared by every such payload
     // (its key included), or post nowhere: refuse it in the ack, which needs none of them.
     const missing = REQUIRED_IDS.filter(
@@ -50,7 +49,6 @@ export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
       return;
     }
     await ack();
-    services.metrics.observeAck('slack', performance.now() - receivedAt);
     services.metrics.countCommand('slack', parsed.command.path.join(' '));
     scrubSecretOptions(deps, parsed);
     learnBotIdentity(deps.identity, context);
