@@ -1,7 +1,7 @@
 // The app's undici (v7) loads first, as in production (see test/bot.e2e.test.ts).
 import 'undici';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { discordContent, slackText, startWorld, type World } from './bot-world.js';
+import { discordContent, slackText, startWorld, type World } from '../support/bot-world.js';
 import { collectProcessFaults } from './process-faults.js';
 
 /**

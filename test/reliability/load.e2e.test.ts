@@ -3,7 +3,7 @@ import 'undici';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { type InteractionPayload, slashCommand } from '../fakes/discord/index.js';
 import type { AppResponse } from '../fakes/slack/index.js';
-import { discordContent, slackText, startWorld, type World } from './bot-world.js';
+import { discordContent, slackText, startWorld, type World } from '../support/bot-world.js';
 import { collectProcessFaults } from './process-faults.js';
 
 /**

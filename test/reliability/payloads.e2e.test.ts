@@ -18,7 +18,7 @@ import {
   slackText,
   startWorld,
   type World,
-} from './bot-world.js';
+} from '../support/bot-world.js';
 import { collectProcessFaults } from './process-faults.js';
 
 const faults = collectProcessFaults();

@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { type SlackHarness, startSlackHarness, textOf } from '../adapters/slack/slack-harness.js';
 import { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, slashCommand } from '../fakes/discord/index.js';
 import { type RecordedCall, UPLOAD_URL } from '../fakes/slack/index.js';
-import { isOriginalEditOf, slackText, startWorld, type World } from './bot-world.js';
+import { isOriginalEditOf, slackText, startWorld, type World } from '../support/bot-world.js';
 import { collectProcessFaults } from './process-faults.js';
 
 /**

@@ -26,7 +26,7 @@ import {
   slackText,
   startWorld,
   type World,
-} from './bot-world.js';
+} from '../support/bot-world.js';
 import { collectProcessFaults } from './process-faults.js';
 
 /** One known API key per platform, set through each platform's own key flow. */

@@ -3,7 +3,7 @@ import 'undici';
 import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FaultResponse } from '../../src/simulator/index.js';
-import { discordContent, isOriginalEditOf, slackText, startWorld, type World } from './bot-world.js';
+import { discordContent, isOriginalEditOf, slackText, startWorld, type World } from '../support/bot-world.js';
 import { type DripServer, startDripServer } from './drip-server.js';
 import { collectProcessFaults } from './process-faults.js';
 

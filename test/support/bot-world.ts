@@ -35,8 +35,8 @@ import {
   sendSlashCommand,
   startFakeSlack,
 } from '../fakes/slack/index.js';
-import { TEST_API_KEY, TEST_ENCRYPTION_SECRET } from '../support/bot-stack.js';
-import { createTestLogger, type TestLogger } from '../support/test-logger.js';
+import { TEST_API_KEY, TEST_ENCRYPTION_SECRET } from './bot-stack.js';
+import { createTestLogger, type TestLogger } from './test-logger.js';
 
 /** Known platform secrets: tests assert none of them ever shows up where it must not. */
 export const DISCORD_TOKEN = 'MTAwMDAwMDAwMDAwMDAwMDAy.reliability-discord-token.never-log';
