@@ -19,7 +19,10 @@ import {
 } from 'discord.js';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DiscordRestAgent, discordJsAgent } from './discordjs-agent.js';
+import {
+  createDiscordRestAgent,
+  type DiscordRestAgent,
+} from '../../../src/adapters/discord/discordjs-agent.js';
 import {
   DEFAULT_CHANNEL_ID,
   DEFAULT_GUILD_ID,
@@ -48,12 +51,12 @@ afterEach(async () => {
 
 /**
  * Starts the fake and a real discord.js client logged into it, ready (guilds received). The client
- * gets an agent of discord.js's own undici (see discordjs-agent.ts) unless `withAgent` is false.
+ * gets an agent of discord.js's own undici (src/adapters/discord/discordjs-agent.ts) unless `withAgent` is false.
  */
 async function connect(withAgent = true) {
   const server = await startFakeDiscord();
   fake = server;
-  agent = withAgent ? discordJsAgent() : undefined;
+  agent = withAgent ? createDiscordRestAgent() : undefined;
   const rest = agent ? { api: server.apiUrl, agent } : { api: server.apiUrl };
   const bot = new Client({ intents: [GatewayIntentBits.Guilds], rest });
   client = bot;

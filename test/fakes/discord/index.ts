@@ -17,7 +17,6 @@ import type {
   RequestMatch,
 } from './types.js';
 
-export { type DiscordRestAgent, discordJsAgent } from './discordjs-agent.js';
 export * from './payloads.js';
 export type * from './types.js';
 
