@@ -14,5 +14,5 @@ export const commands: readonly CommandDefinition[] = [
   helpCommand,
 ];
 
+export { validateJobId } from '../src/core/job-id.js';
 export { validateApiKey } from './key-set.js';
-export { createStatusSubscriber, validateJobId } from './status.js';

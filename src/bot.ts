@@ -2,6 +2,8 @@
  * Starts the whole bot from a configuration: shared services, the configured adapters, the HTTP server, and
  * the watches an earlier process left in the store. `main.ts` calls it; end-to-end tests and benchmarks too.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { PlatformAdapter } from './adapters/platform.js';
 import type { Config } from './config.js';
 import type { Logger } from './core/ports.js';
@@ -38,6 +40,20 @@ export class NoPlatformError extends Error {
   }
 }
 
+/**
+ * Routes every stored person back to the adapter of their platform, then starts the watches (resuming the
+ * stored ones where the engine does not keep them itself). Returns how many stored watches there were.
+ */
+export async function startWatches(
+  services: BotServices,
+  adapters: readonly PlatformAdapter[],
+): Promise<number> {
+  services.watcher.route((asker, key) =>
+    adapters.find((adapter) => adapter.name === asker.platform)?.surfaceFor(asker, key),
+  );
+  return (await services.watcher.start()).resumed;
+}
+
 /** Starts the bot; rejects with a clear error if a platform refuses its credentials. */
 export async function startBot(
   config: Config,
@@ -46,7 +62,7 @@ export async function startBot(
 ): Promise<RunningBot> {
   if (!config.discord && !config.slack) throw new NoPlatformError();
   const { logger } = deps;
-  const services = createBotServices(config, deps, overrides);
+  const services = await createBotServices(config, deps, overrides);
   // A stored key the configured secret cannot open is a start-up error, not a surprise in the middle of a command.
   try {
     const keys = await services.keys.verify();
@@ -60,8 +76,17 @@ export async function startBot(
   // Each platform library is loaded only when configured: discord.js alone is most of the start-up time.
   if (config.discord) {
     const { createDiscordAdapter } = await import('./adapters/discord/discord-adapter.js');
+    // Several instances on the gateway would each receive every interaction: one holds the session at a time.
+    const gatewayLease = services.redis?.lease(
+      'discord-gateway',
+      `${hostname()}:${process.pid}:${randomUUID()}`,
+    );
     adapters.push(
-      createDiscordAdapter(config.discord, { services, logger: logger.child({ adapter: 'discord' }) }),
+      createDiscordAdapter(config.discord, {
+        services,
+        logger: logger.child({ adapter: 'discord' }),
+        ...(gatewayLease ? { gatewayLease } : {}),
+      }),
     );
   }
   if (config.slack) {
@@ -92,15 +117,7 @@ export async function startBot(
     await services.close();
     throw error;
   }
-  const resumedWatches = await services.watcher
-    .resume((stored, watch) => {
-      for (const adapter of adapters) {
-        const subscriber = adapter.restoreSubscriber(stored, watch);
-        if (subscriber) return subscriber;
-      }
-      return undefined;
-    })
-    .finally(() => services.gate.release());
+  const resumedWatches = await startWatches(services, adapters).finally(() => services.gate.release());
   logger.info(
     { platforms: adapters.map((adapter) => adapter.name), port: http.port, resumedWatches },
     'skidio-bot is ready',

@@ -30,7 +30,8 @@ const config = loadConfig({
 });
 const secrets = new SecretRegistry();
 const logger = createLogger({ level: config.logLevel, secrets, fd: 2 });
-const services = createBotServices(config, { logger, secrets });
+// The console is one local process: its watches run here, whatever the store.
+const services = await createBotServices(config, { logger, secrets }, { localWatches: true });
 
 try {
   await services.keys.set(CONSOLE_WORKSPACE, DEMO_KEY, 'the demo');

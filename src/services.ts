@@ -7,25 +7,32 @@ import type { Config } from './config.js';
 import type { CommandServices } from './core/command.js';
 import { type CommandGate, createCommandGate } from './core/command-gate.js';
 import { createImageFetcher, type ImageFetcher } from './core/images.js';
-import { createJobWatcher, type JobWatcher, type PollSchedule } from './core/job-watcher.js';
 import { type Clock, type KeyValueStore, type Logger, systemClock } from './core/ports.js';
 import type { RetryPolicy } from './core/retry.js';
-import { createKeyring } from './core/secret-box.js';
+import { createKeyring, type SecretBox } from './core/secret-box.js';
 import { createSkidioClient, type SkidioClient, type SkidioClientOptions } from './core/skidio-client.js';
-import { createWatchRegistry } from './core/watch-registry.js';
+import { createInProcessEngine } from './core/watcher/in-process-engine.js';
+import { createJobWatcher } from './core/watcher/job-watcher.js';
+import { createMemoryWatchState } from './core/watcher/memory-watch-state.js';
+import type { JobWatcher, PollSchedule } from './core/watcher/types.js';
 import { createWorkspaceKeyStore, type WorkspaceKeyStore } from './core/workspace-key-store.js';
 import { createCommandLimiter } from './limits/command-limiter.js';
 import type { SecretRegistry } from './logging.js';
 import { type BotMetrics, createMetrics } from './metrics.js';
 import { createKeyvStore } from './store/keyv-store.js';
+import { connectRedisServices, type RedisServices } from './store/redis-services.js';
 
 /** Everything the adapters need, plus what shutdown must close. */
 export interface BotServices extends CommandServices {
   store: KeyValueStore;
   client: SkidioClient;
   images: ImageFetcher;
-  watcher: JobWatcher;
+  watcher: JobWatcher & { route: ReturnType<typeof createJobWatcher>['route'] };
   keys: WorkspaceKeyStore;
+  /** Seals credentials stored with watches (Discord interaction tokens); absent without a secret. */
+  sealer: SecretBox | undefined;
+  /** Several instances: the shared Redis (watch state, queue, limits, gateway lease); absent on SQLite. */
+  redis: RedisServices | undefined;
   secrets: SecretRegistry;
   metrics: BotMetrics;
   /** Closed by `RunningBot.stop()`: dispatch then answers new commands with the "restarting" reply. */
@@ -41,14 +48,19 @@ export interface ServiceOverrides {
   retry?: Partial<RetryPolicy>;
   /** A short per-attempt timeout or a small body cap, so fault tests need not wait 10 s or send 128 MiB. */
   client?: Pick<SkidioClientOptions, 'timeoutMs' | 'maxBodyBytes'>;
+  /** Run watches in this process even on Redis (the console: one local person, replies only here). */
+  localWatches?: boolean;
 }
 
-/** Wires the services. Nothing here does I/O until a command runs (SQLite opens lazily). */
-export function createBotServices(
+/**
+ * Wires the services. With `STORE_URL=redis://…` it first checks that Redis answers (a bounded ping, so an
+ * outage is one clear error rather than a hang); on SQLite nothing does I/O until a command runs.
+ */
+export async function createBotServices(
   config: Config,
   deps: { logger: Logger; secrets: SecretRegistry },
   overrides: ServiceOverrides = {},
-): BotServices {
+): Promise<BotServices> {
   const { logger, secrets } = deps;
   const clock = overrides.clock ?? systemClock;
   const store = overrides.store ?? createKeyvStore(config.store, logger);
@@ -67,16 +79,26 @@ export function createBotServices(
     maxBytes: config.maxImageBytes,
     allowPrivateHosts: config.allowPrivateImageHosts,
   });
+  const schedule = overrides.schedule;
+  const redis =
+    config.store.kind === 'redis' && !overrides.store && !overrides.localWatches
+      ? await connectRedisServices(config.store.url, {
+          logger: logger.child({ component: 'redis' }),
+          concurrency: schedule?.maxConcurrentChecks ?? 32,
+        })
+      : undefined;
   const watcher = createJobWatcher({
     client,
     images,
     apiKeyFor: (workspace) => keys.get(workspace),
-    registry: createWatchRegistry(store),
+    state: redis?.watchState ?? createMemoryWatchState(store),
+    engine:
+      redis?.engine ?? createInProcessEngine({ clock, maxConcurrent: schedule?.maxConcurrentChecks ?? 32 }),
     timeoutMs: config.watchTimeoutMs,
     limits: config.limits,
     clock,
     logger: logger.child({ component: 'watcher' }),
-    ...(overrides.schedule ? { schedule: overrides.schedule } : {}),
+    ...(schedule ? { schedule } : {}),
   });
   return {
     store,
@@ -84,19 +106,25 @@ export function createBotServices(
     images,
     watcher,
     keys,
+    sealer: box,
+    redis,
     secrets,
     clock,
     logger,
     commands,
     gate: createCommandGate(clock),
     metrics: createMetrics({ activeWatches: () => watcher.activeCount() }),
-    limiter: createCommandLimiter({
-      perUserPerMinute: config.limits.commandsPerUserPerMinute,
-      perWorkspacePerMinute: config.limits.commandsPerWorkspacePerMinute,
-    }),
+    limiter: createCommandLimiter(
+      {
+        perUserPerMinute: config.limits.commandsPerUserPerMinute,
+        perWorkspacePerMinute: config.limits.commandsPerWorkspacePerMinute,
+      },
+      redis ? { redis: redis.client, prefix: redis.prefix } : {},
+    ),
     async close() {
       await watcher.stop();
       await images.close();
+      await redis?.close();
       await store.close();
     },
   };

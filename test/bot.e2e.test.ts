@@ -21,6 +21,7 @@ import {
   startWorld,
   type World,
 } from './support/bot-world.js';
+import { storedWatches } from './support/stored-watches.js';
 import { createTestLogger } from './support/test-logger.js';
 
 const DISCORD_KEY = 'sk-discord-guild-key-1a2b3c4d';
@@ -100,10 +101,9 @@ describe('the whole bot in one process', () => {
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
 
     const store = createKeyvStore(world.config.store, world.log.logger);
-    const stored: string[] = [];
-    for await (const [, watch] of store.entries<{ jobId: string }>('watch:')) stored.push(watch.jobId);
+    const stored = await storedWatches(store);
     await store.close();
-    expect(stored).toEqual(['never-stop']);
+    expect(stored.map((watch) => watch.jobId)).toEqual(['never-stop']);
   });
 });
 

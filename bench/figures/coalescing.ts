@@ -3,10 +3,15 @@
  * asking about an identical job for the same time: coalescing means the ratio is 1.0.
  */
 import { createImageFetcher } from '../../src/core/images.js';
-import { createJobWatcher, type WatchSubscriber } from '../../src/core/job-watcher.js';
+import { systemClock } from '../../src/core/ports.js';
 import { createSkidioClient } from '../../src/core/skidio-client.js';
+import { createInProcessEngine } from '../../src/core/watcher/in-process-engine.js';
+import { createJobWatcher } from '../../src/core/watcher/job-watcher.js';
+import { createMemoryWatchState } from '../../src/core/watcher/memory-watch-state.js';
 import { startSkidioSimulator } from '../../src/simulator/index.js';
+import { createMemoryStore } from '../../src/store/memory-store.js';
 import { type FigureResult, round } from '../figure.js';
+import { quietAsker } from '../quiet-asker.js';
 
 const KEY = 'bench-key-coalescing';
 const WATCH_MS = 3_000;
@@ -17,29 +22,29 @@ export async function measureCoalescing(): Promise<FigureResult> {
     client: createSkidioClient({ baseUrl: simulator.url }),
     images: createImageFetcher({ maxBytes: 32 * 1024 * 1024, allowPrivateHosts: true }),
     apiKeyFor: async () => KEY,
+    state: createMemoryWatchState(createMemoryStore()),
+    engine: createInProcessEngine({ clock: systemClock, maxConcurrent: 32 }),
     timeoutMs: 60_000,
     // The same jitter for both runs, so the two curves are identical and only coalescing can differ.
     random: () => 0.5,
   });
-  const subscriber = (id: string): WatchSubscriber => ({
-    id,
-    requesterId: id,
-    delivery: {},
-    onEvent: async () => {},
-  });
+  await watcher.start();
   const requestsFor = (jobId: string) =>
     simulator.requests.filter((request) => request.jobId === jobId).length;
 
-  async function run(jobId: string, people: number): Promise<number> {
-    const watches = Array.from({ length: people }, (_, index) =>
-      watcher.watch('bench:ws', jobId, subscriber(`${jobId}-${index}`)),
+  async function ask(jobId: string, people: number): Promise<void> {
+    await Promise.all(
+      Array.from({ length: people }, (_, index) =>
+        watcher.watch({ workspace: 'bench:ws', jobId }, quietAsker(`${jobId}-${index}`)),
+      ),
     );
     setTimeout(() => simulator.completeNow(jobId), WATCH_MS);
-    await Promise.all(watches);
-    return requestsFor(jobId);
   }
 
-  const [alone, crowd] = await Promise.all([run('never-alone', 1), run('never-crowd', 100)]);
+  await Promise.all([ask('never-alone', 1), ask('never-crowd', 100)]);
+  await watcher.idle();
+  await watcher.stop();
+  const [alone, crowd] = [requestsFor('never-alone'), requestsFor('never-crowd')];
   await simulator.close();
   const ratio = crowd / alone;
   return {

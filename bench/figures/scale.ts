@@ -6,11 +6,14 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Agent } from 'undici';
 import { createImageFetcher } from '../../src/core/images.js';
-import { createJobWatcher, type WatchSubscriber } from '../../src/core/job-watcher.js';
+import { systemClock } from '../../src/core/ports.js';
 import { createSkidioClient } from '../../src/core/skidio-client.js';
-import { createWatchRegistry } from '../../src/core/watch-registry.js';
+import { createInProcessEngine } from '../../src/core/watcher/in-process-engine.js';
+import { createJobWatcher } from '../../src/core/watcher/job-watcher.js';
+import { createMemoryWatchState } from '../../src/core/watcher/memory-watch-state.js';
 import { createMemoryStore } from '../../src/store/memory-store.js';
 import { type FigureResult, round, rssMiB } from '../figure.js';
+import { quietAsker } from '../quiet-asker.js';
 import { startRemoteSimulator } from '../simulator-process.js';
 
 const KEY = 'bench-key-scale';
@@ -23,23 +26,21 @@ export async function measureScale(): Promise<FigureResult> {
     client: createSkidioClient({ baseUrl: simulator.url, transport: new Agent({ connections: 64 }) }),
     images: createImageFetcher({ maxBytes: 32 * 1024 * 1024, allowPrivateHosts: true }),
     apiKeyFor: async () => KEY,
-    registry: createWatchRegistry(createMemoryStore()),
+    state: createMemoryWatchState(createMemoryStore()),
+    engine: createInProcessEngine({ clock: systemClock, maxConcurrent: 32 }),
     timeoutMs: 10 * 60_000,
     limits: { maxWatchesPerWorkspace: WATCHES, maxWatchesTotal: WATCHES },
   });
-  const subscriber = (id: string): WatchSubscriber => ({
-    id,
-    requesterId: id,
-    delivery: { id },
-    onEvent: async () => {},
-  });
+  await watcher.start();
 
   global.gc?.();
   const before = rssMiB();
   const heapBefore = process.memoryUsage().heapUsed / 1024 / 1024;
-  const watches: Promise<void>[] = [];
   for (let index = 0; index < WATCHES; index++) {
-    watches.push(watcher.watch(`bench:ws${index % 20}`, `never-scale-${index}`, subscriber(`s${index}`)));
+    await watcher.watch(
+      { workspace: `bench:ws${index % 20}`, jobId: `never-scale-${index}` },
+      quietAsker(`s${index}`),
+    );
   }
   await sleep(2_000);
   const histogram = monitorEventLoopDelay({ resolution: 10 });
@@ -58,7 +59,6 @@ export async function measureScale(): Promise<FigureResult> {
   const active = watcher.activeCount();
   const requests = await simulator.statusRequests('never-scale-');
   await watcher.stop();
-  await Promise.all(watches);
   await simulator.close();
   return {
     id: 4,

@@ -1,10 +1,10 @@
 /**
- * What `main.ts` needs from a chat platform adapter: start, readiness, resumption of stored watches, and a
+ * What `main.ts` needs from a chat platform adapter: start, readiness, reply surfaces for stored watches, and a
  * graceful stop. Each adapter is built by a `create<Platform>Adapter(config, deps)` factory.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { WatchSubscriber } from '../core/job-watcher.js';
-import type { StoredSubscriber, StoredWatch } from '../core/watch-registry.js';
+import type { ReplySurface } from '../core/command.js';
+import type { StoredAsker, WatchKey } from '../core/watcher/types.js';
 
 /** An HTTP route an adapter serves on the shared server (Slack's `/slack/events`). */
 export interface HttpRoute {
@@ -23,10 +23,10 @@ export interface PlatformAdapter {
   /** True while connected and able to take commands. */
   isReady(): boolean;
   /**
-   * Rebuilds a subscriber of a watch stored by an earlier process, when its `delivery` belongs to this
-   * platform; undefined otherwise. Called after `start()`.
+   * Rebuilds the reply surface of a person waiting on a job, from the address this adapter stored (after a
+   * restart, or on an instance that took the watch over); undefined when the address cannot be read.
    */
-  restoreSubscriber(stored: StoredSubscriber, watch: StoredWatch): WatchSubscriber | undefined;
+  surfaceFor(asker: StoredAsker, key: WatchKey): ReplySurface | undefined;
   /** Disconnects; watches stay in the store. */
   stop(): Promise<void>;
 }

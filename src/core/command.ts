@@ -5,8 +5,8 @@
 import type { CommandGate } from './command-gate.js';
 import type { ResolvedImages } from './images.js';
 import type { JobStatus } from './job-status.js';
-import type { JobWatcher } from './job-watcher.js';
 import type { Clock, Logger, WorkspaceId } from './ports.js';
+import type { JobWatcher } from './watcher/types.js';
 import type { WorkspaceKeyStore } from './workspace-key-store.js';
 
 /** One option of a command. Strings are validated (and may be normalized) by `validate`. */
@@ -36,6 +36,8 @@ export interface Requester {
 
 /** A command as a person invoked it, whatever the platform. */
 export interface Invocation {
+  /** The adapter that took the command (`discord`, `slack`, `console`): routes stored replies back to it. */
+  platform: string;
   workspace: WorkspaceId;
   requester: Requester;
   command: CommandDefinition;

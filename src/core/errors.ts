@@ -23,7 +23,8 @@ export type SkidioErrorCode =
   | 'not_configured'
   | 'too_many_commands'
   | 'too_many_watches'
-  | 'bot_restarting';
+  | 'bot_restarting'
+  | 'bot_bug';
 
 /** Base class: a string `code`, a `name` equal to the class name, and the original `cause` kept. */
 export abstract class SkidioBotError extends Error {
@@ -60,9 +61,8 @@ export class StoreUnavailableError extends SkidioBotError {
   readonly code = 'store_unavailable';
 }
 
-/** The Skidio API answered with a status the bot does not handle specially. */
-export class ApiRefusedError extends SkidioBotError {
-  readonly code: SkidioErrorCode = 'api_refused';
+/** What every refusal of the Skidio API carries: its HTTP status, a sanitized body excerpt, its request id. */
+export abstract class ApiAnswerError extends SkidioBotError {
   constructor(
     readonly status: number,
     readonly bodyExcerpt: string,
@@ -73,19 +73,24 @@ export class ApiRefusedError extends SkidioBotError {
   }
 }
 
+/** The Skidio API answered with a status the bot does not handle specially. */
+export class ApiRefusedError extends ApiAnswerError {
+  readonly code = 'api_refused';
+}
+
 /** 401/403: the workspace's key was refused. */
-export class InvalidApiKeyError extends ApiRefusedError {
-  override readonly code = 'invalid_api_key';
+export class InvalidApiKeyError extends ApiAnswerError {
+  readonly code = 'invalid_api_key';
 }
 
 /** 404 on a status call: no such job for this key. */
-export class JobNotFoundError extends ApiRefusedError {
-  override readonly code = 'job_not_found';
+export class JobNotFoundError extends ApiAnswerError {
+  readonly code = 'job_not_found';
 }
 
 /** 429 that outlasted the retries. */
-export class RateLimitedError extends ApiRefusedError {
-  override readonly code = 'rate_limited';
+export class RateLimitedError extends ApiAnswerError {
+  readonly code = 'rate_limited';
   constructor(
     status: number,
     bodyExcerpt: string,
@@ -97,8 +102,8 @@ export class RateLimitedError extends ApiRefusedError {
 }
 
 /** 5xx that outlasted the retries. */
-export class UpstreamUnavailableError extends ApiRefusedError {
-  override readonly code = 'upstream_unavailable';
+export class UpstreamUnavailableError extends ApiAnswerError {
+  readonly code = 'upstream_unavailable';
 }
 
 /** The connection failed or timed out before an answer arrived. */
@@ -164,6 +169,14 @@ export class TooManyWatchesError extends SkidioBotError {
 /** The bot is shutting down and takes no new commands; the next process will. */
 export class BotRestartingError extends SkidioBotError {
   readonly code = 'bot_restarting';
+}
+
+/**
+ * The bot itself broke (a bug, not the API and not the person): never retried, and reported to people as the
+ * bot's fault. `cause` keeps the original for the log.
+ */
+export class BotBugError extends SkidioBotError {
+  readonly code = 'bot_bug';
 }
 
 /** True when retrying the same call later may succeed. */

@@ -127,6 +127,8 @@ export function errorText(error: SkidioBotError, jobId?: string): string {
     }
     case 'bot_restarting':
       return BOT_RESTARTING_TEXT;
+    case 'bot_bug':
+      return UNEXPECTED_ERROR_TEXT;
     case 'job_timed_out': {
       const timedOut = error as JobTimedOutError;
       return `⌛ I stopped watching job \`${timedOut.jobId}\` after ${Math.round(timedOut.waitedMs / 60_000)} min and it had not finished. Ask again later with \`/skidio status ${timedOut.jobId}\`.`;

@@ -1,9 +1,17 @@
 /**
- * Command rate limits per person and per workspace, on rate-limiter-flexible's in-memory limiter: counting
- * happens in the process, with no I/O on the path to the ack. With several instances each enforces its own
- * share, which is enough to stop one person flooding a channel.
+ * Command rate limits per person and per workspace, on rate-limiter-flexible. Without Redis the counting
+ * happens in the process (no I/O on the path to the ack) and each instance enforces its own share, which is
+ * enough to stop one person flooding a channel. With Redis the budget is shared by every instance, so the
+ * limits hold for the whole deployment; while Redis fails, each instance falls back to its own in-memory count
+ * rather than refusing every command.
  */
-import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { Redis } from 'ioredis';
+import {
+  type RateLimiterAbstract,
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+} from 'rate-limiter-flexible';
 import type { CommandLimiter } from '../core/command.js';
 import { TooManyCommandsError } from '../core/errors.js';
 
@@ -13,19 +21,34 @@ export interface CommandLimits {
   perWorkspacePerMinute: number;
 }
 
+/** Where the counts live: in Redis under `prefix` when `redis` is given (the caller owns the client). */
+export interface CommandLimiterOptions {
+  redis?: Redis;
+  prefix?: string;
+}
+
 /** Builds the limiter. A person is limited before their workspace is charged. */
-export function createCommandLimiter(limits: CommandLimits): CommandLimiter {
-  const perUser =
-    limits.perUserPerMinute > 0
-      ? new RateLimiterMemory({ points: limits.perUserPerMinute, duration: 60 })
-      : undefined;
-  const perWorkspace =
-    limits.perWorkspacePerMinute > 0
-      ? new RateLimiterMemory({ points: limits.perWorkspacePerMinute, duration: 60 })
-      : undefined;
+export function createCommandLimiter(
+  limits: CommandLimits,
+  options: CommandLimiterOptions = {},
+): CommandLimiter {
+  const build = (points: number, scope: 'user' | 'workspace'): RateLimiterAbstract | undefined => {
+    if (points <= 0) return undefined;
+    const memory = new RateLimiterMemory({ points, duration: 60 });
+    if (!options.redis) return memory;
+    return new RateLimiterRedis({
+      storeClient: options.redis,
+      keyPrefix: `${options.prefix ?? 'skidio:'}limit:${scope}`,
+      points,
+      duration: 60,
+      insuranceLimiter: memory,
+    });
+  };
+  const perUser = build(limits.perUserPerMinute, 'user');
+  const perWorkspace = build(limits.perWorkspacePerMinute, 'workspace');
 
   async function take(
-    limiter: RateLimiterMemory | undefined,
+    limiter: RateLimiterAbstract | undefined,
     key: string,
     scope: 'user' | 'workspace',
   ): Promise<void> {

@@ -85,7 +85,11 @@ describe('fuzzing the command layer', () => {
           continue;
         }
         const requester = { id: 'U-fuzz', displayName: 'fuzzer', mention: '<@U-fuzz>', isAdmin: true };
-        await dispatch({ workspace: 'fuzz:ws', requester, ...parsed }, reply, stack.services);
+        await dispatch(
+          { platform: 'test', workspace: 'fuzz:ws', requester, ...parsed },
+          reply,
+          stack.services,
+        );
         const id = parsed.options.job_id;
         if (typeof id === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(id.trim())) validIdsSent.add(id.trim());
       } catch (error) {

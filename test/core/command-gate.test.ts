@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { CommandDefinition, CommandServices, ReplySurface } from '../../src/core/command.js';
 import { createCommandGate } from '../../src/core/command-gate.js';
 import { dispatch } from '../../src/core/dispatch.js';
-import type { JobWatcher } from '../../src/core/job-watcher.js';
 import { BOT_RESTARTING_TEXT } from '../../src/core/messages.js';
 import { silentLogger, systemClock } from '../../src/core/ports.js';
+import type { JobWatcher } from '../../src/core/watcher/types.js';
 import type { WorkspaceKeyStore } from '../../src/core/workspace-key-store.js';
 
 function command(handler: CommandDefinition['handler']): CommandDefinition {
@@ -58,10 +58,18 @@ describe('the shutdown gate', () => {
       ran++;
     });
     const before = surface();
-    await dispatch({ workspace: 'ws', requester, command: counted, options: {} }, before, services(gate));
+    await dispatch(
+      { platform: 'test', workspace: 'ws', requester, command: counted, options: {} },
+      before,
+      services(gate),
+    );
     gate.close();
     const after = surface();
-    await dispatch({ workspace: 'ws', requester, command: counted, options: {} }, after, services(gate));
+    await dispatch(
+      { platform: 'test', workspace: 'ws', requester, command: counted, options: {} },
+      after,
+      services(gate),
+    );
     expect(ran).toBe(1);
     expect(before.errors).toEqual([]);
     expect(after.errors).toEqual([BOT_RESTARTING_TEXT]);
@@ -72,7 +80,7 @@ describe('the shutdown gate', () => {
     let finish = () => {};
     const slow = command(() => new Promise<void>((resolve) => (finish = resolve)));
     const running = dispatch(
-      { workspace: 'ws', requester, command: slow, options: {} },
+      { platform: 'test', workspace: 'ws', requester, command: slow, options: {} },
       surface(),
       services(gate),
     );
@@ -95,7 +103,7 @@ describe('the start-up hold', () => {
     });
     gate.hold();
     const waiting = dispatch(
-      { workspace: 'ws', requester, command: recorded, options: {} },
+      { platform: 'test', workspace: 'ws', requester, command: recorded, options: {} },
       surface(),
       services(gate),
     );

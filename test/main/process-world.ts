@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { createKeyring } from '../../src/core/secret-box.js';
-import { createWatchRegistry, type StoredWatch } from '../../src/core/watch-registry.js';
 import { createWorkspaceKeyStore } from '../../src/core/workspace-key-store.js';
 import { type SkidioSimulator, startSkidioSimulator } from '../../src/simulator/index.js';
 import { createKeyvStore } from '../../src/store/keyv-store.js';
@@ -22,6 +21,7 @@ import {
 } from '../fakes/discord/index.js';
 import { type AppResponse, type FakeSlack, sendSlashCommand, startFakeSlack } from '../fakes/slack/index.js';
 import { freePort } from '../support/bot-process.js';
+import { type StoredWatchWithAskers, storedWatches } from '../support/stored-watches.js';
 
 export const DISCORD_KEY = 'sk-process-discord-key-7c1d';
 export const SLACK_KEY = 'sk-process-slack-key-2e9b';
@@ -44,7 +44,7 @@ export interface ProcessWorld {
   /** `/skidio status <jobId>` in Slack's `C_PUBLIC`, signed, to the bot's HTTP port. */
   slackStatus(jobId: string): Promise<AppResponse>;
   /** The watch records in the store, read as a second process would. */
-  storedWatches(): Promise<StoredWatch[]>;
+  storedWatches(): Promise<StoredWatchWithAskers[]>;
   close(): Promise<void>;
 }
 
@@ -102,7 +102,7 @@ export async function startProcessWorld(
     async storedWatches() {
       const reader = createKeyvStore(location, silentLogger);
       try {
-        return await createWatchRegistry(reader).list();
+        return await storedWatches(reader);
       } finally {
         await reader.close();
       }

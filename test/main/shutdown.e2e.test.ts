@@ -67,7 +67,7 @@ describe('a bot sent SIGTERM', () => {
     expect(current.slack.files('C_PUBLIC')).toHaveLength(1);
     const stored = await current.storedWatches();
     expect(stored.map((watch) => watch.jobId)).toEqual(['never-kept']);
-    expect(stored[0]?.subscribers).toHaveLength(1);
+    expect(stored[0]?.askers).toHaveLength(1);
     expect(current.simulator.requests.some((request) => request.jobId?.startsWith('never-late'))).toBe(false);
   });
 });

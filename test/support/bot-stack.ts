@@ -53,7 +53,7 @@ export async function startBotStack(
     ...options.env,
   });
   const log = createTestLogger();
-  const services = createBotServices(
+  const services = await createBotServices(
     config,
     { logger: log.logger, secrets: log.secrets },
     {

@@ -13,6 +13,8 @@ export interface TestLogger {
   lines: string[];
   /** Parsed lines. */
   entries(): Record<string, unknown>[];
+  /** Resolves once a line with this message has been written (polling, up to `timeoutMs`). */
+  waitForMessage(msg: string, timeoutMs?: number): Promise<void>;
 }
 
 /** Builds a debug-level logger that writes JSON lines into `lines`. */
@@ -25,10 +27,18 @@ export function createTestLogger(secrets: SecretRegistry = new SecretRegistry())
     },
   });
   const logger = createLogger({ level: 'debug', secrets, pretty: false, destination });
+  const entries = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   return {
     logger,
     secrets,
     lines,
-    entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
+    entries,
+    async waitForMessage(msg, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!entries().some((entry) => entry.msg === msg)) {
+        if (Date.now() > deadline) throw new Error(`no log line "${msg}" within ${timeoutMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    },
   };
 }

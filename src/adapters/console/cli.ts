@@ -30,7 +30,8 @@ async function main(): Promise<void> {
   for (const secret of configSecrets(config)) secrets.add(secret);
   // Replies go to stdout; logs go to stderr so `--json` output stays machine-readable.
   const logger = createLogger({ level: config.logLevel, secrets, fd: 2 });
-  const services = createBotServices(config, { logger, secrets });
+  // The console is one local process: its watches run here, whatever the store.
+  const services = await createBotServices(config, { logger, secrets }, { localWatches: true });
   try {
     await createConsoleAdapter({ services, input: process.stdin, output: process.stdout, ...args }).run();
   } finally {

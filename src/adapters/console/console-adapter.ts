@@ -46,7 +46,7 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): { run(): P
     const jobId = typeof parsed.options.job_id === 'string' ? parsed.options.job_id.trim() : undefined;
     const reply = createConsoleReplySurface({ printer, command: shown, outDir, ...(jobId ? { jobId } : {}) });
     const running = dispatch(
-      { workspace: CONSOLE_WORKSPACE, requester: consoleUser, ...parsed },
+      { platform: 'console', workspace: CONSOLE_WORKSPACE, requester: consoleUser, ...parsed },
       reply,
       services,
     );
@@ -57,6 +57,7 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): { run(): P
 
   return {
     async run() {
+      await services.watcher.start();
       const pending: Promise<void>[] = [];
       const lines = createInterface({ input: options.input, crlfDelay: Number.POSITIVE_INFINITY });
       for await (const raw of lines) {
@@ -66,6 +67,8 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): { run(): P
         if (running) pending.push(running);
       }
       await Promise.all(pending);
+      // Watches answer after their command returned: the end of input waits for every one of them.
+      await services.watcher.idle();
     },
   };
 }

@@ -3,6 +3,7 @@
  * process can keep editing the interaction reply while its token lives and post in the channel after.
  */
 import { z } from 'zod';
+import type { SecretBox } from '../../core/secret-box.js';
 
 /**
  * Interaction tokens are valid for 15 minutes
@@ -34,10 +35,45 @@ const deliverySchema = z.object({
 /** A Discord conversation's address. Stored as JSON; holds an interaction token, so it is never logged. */
 export type DiscordDelivery = z.infer<typeof deliverySchema>;
 
-/** Reads a stored `delivery`; undefined when it belongs to another platform or is malformed. */
-export function parseDiscordDelivery(value: unknown): DiscordDelivery | undefined {
-  const parsed = deliverySchema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
+const sealedSchema = z.object({ v: z.literal(1), iv: z.string(), tag: z.string(), data: z.string() });
+const addressSchema = deliverySchema.omit({ interactionToken: true }).extend({
+  /** The interaction token sealed like the API keys: it is a credential for 15 minutes. */
+  sealedToken: sealedSchema.optional(),
+});
+
+/** A conversation's address as stored with a watch: the interaction token sealed, or left out. */
+export type DiscordAddress = z.infer<typeof addressSchema>;
+
+/**
+ * The stored form of `delivery`. Without `KEY_ENCRYPTION_SECRET` the token is not stored at all: another
+ * instance or the next start then answers in the bot's own channel messages.
+ */
+export function discordAddressOf(delivery: DiscordDelivery, sealer: SecretBox | undefined): DiscordAddress {
+  const { interactionToken, ...rest } = delivery;
+  return sealer && interactionToken ? { ...rest, sealedToken: sealer.seal(interactionToken) } : rest;
+}
+
+/** Reads a stored address back; undefined when it belongs to another platform or is malformed. */
+export function openDiscordAddress(
+  value: unknown,
+  sealer: SecretBox | undefined,
+): DiscordDelivery | undefined {
+  const parsed = addressSchema.safeParse(value);
+  if (!parsed.success) return undefined;
+  const { sealedToken, ...rest } = parsed.data;
+  const interactionToken = sealedToken && sealer ? openToken(sealer, sealedToken) : undefined;
+  // A token that cannot be opened is as good as expired: replies go through the bot's own messages.
+  return interactionToken
+    ? { ...rest, interactionToken }
+    : { ...rest, interactionToken: '', tokenExpiresAt: 0 };
+}
+
+function openToken(sealer: SecretBox, sealed: z.infer<typeof sealedSchema>): string | undefined {
+  try {
+    return sealer.open(sealed);
+  } catch {
+    return undefined;
+  }
 }
 
 /** `<@id>`: a user mention (https://discord.com/developers/docs/reference#message-formatting). */

@@ -12,12 +12,12 @@ import {
   GatewayIntentBits,
   RESTEvents,
 } from 'discord.js';
-import { createStatusSubscriber } from '../../../commands/index.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../core/ports.js';
 import type { BotServices } from '../../services.js';
+import type { Lease } from '../../store/redis-lease.js';
 import type { PlatformAdapter } from '../platform.js';
-import { DEFAULT_TOKEN_LIFETIME_MS, mentionOf, parseDiscordDelivery } from './delivery.js';
+import { DEFAULT_TOKEN_LIFETIME_MS, openDiscordAddress } from './delivery.js';
 import { describeDiscordError } from './discord-errors.js';
 import { createDiscordRestAgent } from './discordjs-agent.js';
 import { createInteractionHandler } from './interactions.js';
@@ -36,6 +36,11 @@ export interface DiscordAdapterDeps {
   clientOptions?: Omit<Partial<ClientOptions>, 'intents'>;
   /** How long `start()` waits for the gateway's READY after login (default 60 s). */
   readyTimeoutMs?: number;
+  /**
+   * Several instances: the gateway session is opened only while this instance holds the lease (every
+   * instance would otherwise receive every interaction). Without it the adapter connects at once.
+   */
+  gatewayLease?: Lease;
 }
 
 /** Why the client could not connect, in one sentence that names the setting to check. */
@@ -64,7 +69,13 @@ export function createDiscordAdapter(
   });
   const shutdown = new AbortController();
   const messenger = createDiscordMessenger(client.rest);
-  const surfaceDeps = { messenger, clock: services.clock, logger: log, shutdown: shutdown.signal };
+  const surfaceDeps = {
+    messenger,
+    clock: services.clock,
+    logger: log,
+    shutdown: shutdown.signal,
+    sealer: services.sealer,
+  };
   const handle = createInteractionHandler({
     ...surfaceDeps,
     services,
@@ -120,38 +131,57 @@ export function createDiscordAdapter(
     }
   }
 
+  /** Opens the gateway session; rejects with a sentence naming the setting to check. */
+  async function connect(): Promise<void> {
+    try {
+      const ready = waitUntilReady();
+      // A login failure leaves `ready` pending, never rejected: no unhandled rejection either way.
+      ready.catch(() => undefined);
+      await client.login(config.token);
+      await ready;
+    } catch (error) {
+      await client.destroy().catch(() => undefined);
+      throw new Error(startFailure(error, config.apiUrl), { cause: error });
+    }
+    const applicationId = client.application?.id ?? '';
+    log.info(
+      { bot: client.user?.id, application: applicationId, servers: client.guilds.cache.size },
+      'connected to Discord',
+    );
+    if (config.registerOnStart) await registerOnStart(applicationId);
+  }
+
+  const lease = deps.gatewayLease;
   return {
     name: 'discord',
     routes: [],
     async start() {
-      try {
-        const ready = waitUntilReady();
-        // A login failure leaves `ready` pending, never rejected: no unhandled rejection either way.
-        ready.catch(() => undefined);
-        await client.login(config.token);
-        await ready;
-      } catch (error) {
-        await client.destroy().catch(() => undefined);
-        throw new Error(startFailure(error, config.apiUrl), { cause: error });
-      }
-      const applicationId = client.application?.id ?? '';
-      log.info(
-        { bot: client.user?.id, application: applicationId, servers: client.guilds.cache.size },
-        'connected to Discord',
+      if (!lease) return connect();
+      // Replies, progress edits and results go over REST: every instance posts, only the holder listens.
+      client.rest.setToken(config.token);
+      lease.run(
+        async () => {
+          log.info({}, 'holding the Discord gateway lease: connecting');
+          await connect().catch(async (error: unknown) => {
+            log.error({ reason: (error as Error).message }, 'could not connect to the Discord gateway');
+            await lease.release();
+          });
+        },
+        async () => {
+          log.warn({}, 'lost the Discord gateway lease: disconnecting, another instance takes over');
+          await client.destroy().catch(() => undefined);
+          client.rest.setToken(config.token);
+        },
       );
-      if (config.registerOnStart) await registerOnStart(applicationId);
     },
-    isReady: () => client.isReady() && !shutdown.signal.aborted,
-    restoreSubscriber(stored, watch) {
-      const delivery = parseDiscordDelivery(stored.delivery);
+    // A standby instance (another one holds the gateway) is ready: it serves watches, webhooks and Slack.
+    isReady: () => !shutdown.signal.aborted && (client.isReady() || (lease !== undefined && !lease.held())),
+    surfaceFor(asker, key) {
+      const delivery = openDiscordAddress(asker.address, services.sealer);
       if (!delivery) return undefined;
-      const reply = createDiscordReplySurface(delivery, surfaceDeps, { watchesJob: true, restored: true });
-      return createStatusSubscriber({
-        jobId: watch.jobId,
-        requester: { id: delivery.requesterId, mention: mentionOf(delivery.requesterId) },
-        reply,
-        logger: log,
-        id: stored.id,
+      return createDiscordReplySurface({ ...delivery, jobId: key.jobId }, surfaceDeps, {
+        watchesJob: true,
+        restored: true,
       });
     },
     async stop() {
@@ -159,6 +189,8 @@ export function createDiscordAdapter(
       await client
         .destroy()
         .catch((error: unknown) => log.warn(describeDiscordError(error), 'discord.js destroy failed'));
+      // After the session is closed, so that the next holder never overlaps with this one.
+      await lease?.release();
       // In-flight requests are abandoned: their replies are logged as failed, the watches stay stored.
       await agent.destroy().catch(() => undefined);
     },

@@ -12,11 +12,12 @@ import {
   type ModalSubmitInteraction,
   PermissionFlagsBits,
 } from 'discord.js';
-import { validateJobId } from '../../../commands/index.js';
 import type { CommandDefinition, CommandServices, OptionValues, Requester } from '../../core/command.js';
 import { dispatch } from '../../core/dispatch.js';
+import { validateJobId } from '../../core/job-id.js';
 import { UNEXPECTED_ERROR_TEXT } from '../../core/messages.js';
 import type { Clock, Logger } from '../../core/ports.js';
+import type { SecretBox } from '../../core/secret-box.js';
 import type { BotMetrics } from '../../metrics.js';
 import { findCommand, optionValuesOf, SKIDIO_COMMAND_NAME } from './command-definitions.js';
 import { DEFAULT_ATTACHMENT_SIZE_LIMIT, type DiscordDelivery, mentionOf } from './delivery.js';
@@ -38,6 +39,8 @@ export interface InteractionHandlerDeps {
   tokenLifetimeMs: number;
   /** Aborted when the adapter stops. */
   shutdown: AbortSignal;
+  /** Seals interaction tokens in stored addresses. */
+  sealer: SecretBox | undefined;
 }
 
 type GuildInteraction =
@@ -131,12 +134,12 @@ export function createInteractionHandler(
     };
     const reply = createDiscordReplySurface(
       delivery,
-      { messenger: deps.messenger, clock, logger: log, shutdown: deps.shutdown },
+      { messenger: deps.messenger, clock, logger: log, shutdown: deps.shutdown, sealer: deps.sealer },
       { watchesJob: command.longRunning },
     );
     const requester = requesterOf(interaction);
     await dispatch(
-      { workspace: workspaceOf(interaction.guildId), requester, command, options },
+      { platform: 'discord', workspace: workspaceOf(interaction.guildId), requester, command, options },
       reply,
       services,
     );

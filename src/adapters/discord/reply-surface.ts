@@ -16,8 +16,9 @@ import {
   type ResultReply,
 } from '../../core/command.js';
 import type { Clock, Logger } from '../../core/ports.js';
+import type { SecretBox } from '../../core/secret-box.js';
 import { createBotMessages } from './bot-messages.js';
-import type { DiscordDelivery } from './delivery.js';
+import { type DiscordDelivery, discordAddressOf } from './delivery.js';
 import { describeDiscordError, isInteractionGone, isPostingForbidden } from './discord-errors.js';
 import type { DiscordMessenger, OutgoingMessage } from './messenger.js';
 import { postResult, type ResultPoster } from './result-posts.js';
@@ -31,6 +32,8 @@ export interface ReplySurfaceDeps {
   logger: Logger;
   /** Aborted when the adapter stops: nothing more is posted, timers end. */
   shutdown: AbortSignal;
+  /** Seals the interaction token in the stored address (absent: the token is not stored). */
+  sealer: SecretBox | undefined;
 }
 
 /** How the surface is used. */
@@ -165,7 +168,7 @@ export function createDiscordReplySurface(
   }
 
   return {
-    delivery,
+    delivery: discordAddressOf(delivery, deps.sealer),
     progress: (reply: ProgressReply) =>
       serial(async () => {
         if (finished) return;

@@ -85,6 +85,10 @@ export function registerKeyModal(app: App, deps: SlackListenerDeps): void {
       log,
     });
     const requester = await slackRequester(deps, client, body.user, true);
-    await dispatch({ workspace, requester, command: keySet, options: { key } }, reply, services);
+    await dispatch(
+      { platform: 'slack', workspace, requester, command: keySet, options: { key } },
+      reply,
+      services,
+    );
   });
 }

@@ -57,7 +57,7 @@ export function createSlackReplySurface(context: SlackReplyContext): ReplySurfac
     log,
     ...(context.respond ? { respond: context.respond } : {}),
   });
-  let progressMessage: ProgressMessage | undefined;
+  let progressMessage: ProgressMessage | undefined = delivery.progress && { ...delivery.progress };
   let directMessage: string | undefined;
   // Set once the person has been told to invite the bot: later posts would only fail again.
   let unreachable = false;
@@ -174,7 +174,17 @@ export function createSlackReplySurface(context: SlackReplyContext): ReplySurfac
     await notify(text);
   }
 
-  const surface: ReplySurface = { delivery, progress, result, error, privateText: notify };
+  const surface: ReplySurface = {
+    // Read after each reply: the stored address follows the progress message, for whoever posts next.
+    get delivery(): SlackDelivery {
+      return progressMessage ? { ...delivery, progress: { ...progressMessage } } : delivery;
+    },
+    progress,
+    result,
+    error,
+    privateText: notify,
+  };
   const { openKeyForm } = context;
-  return openKeyForm ? { ...surface, openSecretForm: () => openKeyForm() } : surface;
+  if (openKeyForm) surface.openSecretForm = () => openKeyForm();
+  return surface;
 }

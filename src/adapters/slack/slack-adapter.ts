@@ -5,7 +5,6 @@
  * bot's logger; the client retries briefly and honours 429 Retry-After.
  */
 import { App, type Logger as BoltLogger, HTTPReceiver, LogLevel, type webApi } from '@slack/bolt';
-import { createStatusSubscriber } from '../../../commands/index.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../core/ports.js';
 import { arrivalOf } from '../../http-server.js';
@@ -19,7 +18,6 @@ import { SLACK_EVENTS_PATH } from './manifest.js';
 import { createSlackReplySurface } from './reply-surface.js';
 import { parseSlackDelivery } from './slack-delivery.js';
 import { startupError } from './slack-errors.js';
-import { slackMention } from './slack-identity.js';
 import { registerSlashCommand } from './slash-command.js';
 
 /**
@@ -44,7 +42,7 @@ export interface SlackAdapterDeps {
   retryConfig?: webApi.RetryOptions;
 }
 
-/** The Slack platform adapter; `restoreSubscriber` answers only for deliveries it stored (`kind: 'slack'`). */
+/** The Slack platform adapter; `surfaceFor` answers only for addresses it stored (`kind: 'slack'`). */
 export interface SlackAdapter extends PlatformAdapter {
   readonly name: 'slack';
 }
@@ -144,22 +142,10 @@ export function createSlackAdapter(
           .catch((error: unknown) => log.warn({ err: error }, 'Socket Mode did not close cleanly'));
       }
     },
-    restoreSubscriber(stored, watch) {
-      const delivery = parseSlackDelivery(stored.delivery);
+    surfaceFor(asker) {
+      const delivery = parseSlackDelivery(asker.address);
       if (!delivery) return undefined;
-      const reply = createSlackReplySurface({
-        client: app.client,
-        delivery,
-        identity: listenerDeps.identity,
-        log,
-      });
-      return createStatusSubscriber({
-        id: stored.id,
-        jobId: watch.jobId,
-        requester: { id: stored.requesterId, mention: slackMention(stored.requesterId) },
-        reply,
-        logger: services.logger,
-      });
+      return createSlackReplySurface({ client: app.client, delivery, identity: listenerDeps.identity, log });
     },
   };
 }

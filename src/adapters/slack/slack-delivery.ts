@@ -12,6 +12,11 @@ export interface SlackDelivery {
   userId: string;
   /** `private`: progress and images go to the requester's DM. */
   private: boolean;
+  /**
+   * The progress message once posted, so that whichever instance runs the watch next (after a restart or a
+   * takeover) edits the same message instead of posting a new one.
+   */
+  progress?: { channel: string; ts: string; state: string };
 }
 
 // Slack ids are upper-case letters and digits; underscores are tolerated for readable test fixtures.
@@ -25,5 +30,20 @@ export function parseSlackDelivery(value: unknown): SlackDelivery | undefined {
   const { channelId, userId } = record;
   if (typeof channelId !== 'string' || !SLACK_ID.test(channelId)) return undefined;
   if (typeof userId !== 'string' || !SLACK_ID.test(userId)) return undefined;
-  return { kind: 'slack', channelId, userId, private: record.private === true };
+  const progress = progressOf(record.progress);
+  return {
+    kind: 'slack',
+    channelId,
+    userId,
+    private: record.private === true,
+    ...(progress ? { progress } : {}),
+  };
+}
+
+function progressOf(value: unknown): SlackDelivery['progress'] {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { channel, ts, state } = value as Record<string, unknown>;
+  if (typeof channel !== 'string' || !SLACK_ID.test(channel)) return undefined;
+  if (typeof ts !== 'string' || !/^\d+\.\d+$/.test(ts) || typeof state !== 'string') return undefined;
+  return { channel, ts, state };
 }

@@ -72,7 +72,7 @@ export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
       parsed.command.adminOnly,
     );
     const running = dispatch(
-      { workspace: workspaceOf(command), requester, ...parsed },
+      { platform: 'slack', workspace: workspaceOf(command), requester, ...parsed },
       reply,
       services,
     ).catch((error: unknown) => log.error({ err: error }, 'a Slack command failed outside dispatch'));

@@ -65,7 +65,6 @@ describe('console adapter', () => {
       '# a comment line is ignored',
       '/skidio status fail-1',
       '/skidio status no-such-job',
-      '/skidio key clear',
     ]);
     const text = JSON.stringify(replies);
     expect(text).not.toContain(TEST_API_KEY);

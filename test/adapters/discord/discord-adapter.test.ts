@@ -3,8 +3,8 @@ import 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commands } from '../../../commands/index.js';
 import { skidioCommandJson } from '../../../src/adapters/discord/command-definitions.js';
-import { createWatchRegistry } from '../../../src/core/watch-registry.js';
 import { DEFAULT_GUILD_ID, DEFAULT_USER } from '../../fakes/discord/index.js';
+import { storedWatches } from '../../support/stored-watches.js';
 import {
   BOT_TOKEN,
   type DiscordHarness,
@@ -87,11 +87,12 @@ describe('Discord adapter lifecycle', () => {
     await harness.adapter.stop();
     await harness.stack.services.watcher.stop();
     expect(harness.stack.services.watcher.activeCount()).toBe(0);
-    const stored = await createWatchRegistry(harness.stack.services.store).list();
+    const stored = await storedWatches(harness.stack.services.store);
     expect(stored.map((watch) => watch.jobId)).toEqual(['never-s']);
-    expect(stored[0]?.subscribers[0]?.delivery).toMatchObject({
-      platform: 'discord',
-      requesterId: DEFAULT_USER.id,
-    });
+    const address = stored[0]?.askers[0]?.address;
+    expect(address).toMatchObject({ platform: 'discord', requesterId: DEFAULT_USER.id });
+    // The interaction token is a credential for 15 minutes: stored sealed, never as it is.
+    expect(JSON.stringify(address)).not.toContain(payload.token);
+    expect(address).toHaveProperty('sealedToken');
   });
 });

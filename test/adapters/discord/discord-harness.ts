@@ -8,6 +8,7 @@ import {
   type DiscordAdapterDeps,
 } from '../../../src/adapters/discord/discord-adapter.js';
 import type { PlatformAdapter } from '../../../src/adapters/platform.js';
+import { startWatches } from '../../../src/bot.js';
 import { type BotServices, createBotServices } from '../../../src/services.js';
 import type { SimulatorOptions } from '../../../src/simulator/index.js';
 import {
@@ -96,7 +97,7 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
     async restart() {
       await harness.services.watcher.stop();
       await harness.adapter.stop();
-      const services = createBotServices(
+      const services = await createBotServices(
         stack.config,
         { logger: stack.log.logger, secrets: stack.log.secrets },
         { schedule: { initialDelayMs: 50, maxDelayMs: 200, multiplier: 1.5 } },
@@ -105,8 +106,7 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
       harness.services = services;
       harness.adapter = adapterFor(services);
       await harness.adapter.start();
-      const next = harness.adapter;
-      return services.watcher.resume((stored, watch) => next.restoreSubscriber(stored, watch));
+      return startWatches(services, [harness.adapter]);
     },
     async close() {
       await harness.services.watcher.stop();
@@ -116,7 +116,10 @@ export async function startDiscordHarness(options: HarnessOptions = {}): Promise
       await fake.close();
     },
   };
-  if (options.start ?? true) await adapter.start();
+  if (options.start ?? true) {
+    await adapter.start();
+    await startWatches(stack.services, [adapter]);
+  }
   return harness;
 }
 

@@ -137,9 +137,15 @@ describe('jobs that outlive the interaction token', () => {
     await waitForOriginalEdit(harness, payload, (content) => content.includes('queued'));
     // The process stops (watches stay in the store) and a new one resumes them.
     expect(await harness.restart()).toBe(1);
-    const unrelated = { id: 'x', requesterId: 'y', joinedAt: 0, delivery: { kind: 'console' } };
-    const watch = { workspace: 'console:local', jobId: 'j', startedAt: 0, subscribers: [] };
-    expect(harness.adapter.restoreSubscriber(unrelated, watch)).toBeUndefined();
+    const unrelated = {
+      id: 'x',
+      platform: 'discord',
+      requesterId: 'y',
+      mention: 'you',
+      joinedAt: 0,
+      address: { kind: 'console' },
+    };
+    expect(harness.adapter.surfaceFor(unrelated, { workspace: 'console:local', jobId: 'j' })).toBeUndefined();
 
     harness.stack.simulator.completeNow('never-r');
     const result = await waitForOriginalEdit(

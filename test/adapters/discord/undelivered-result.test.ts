@@ -1,8 +1,8 @@
 // The app's undici (v7) loads first, as in production (see status.test.ts).
 import 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWatchRegistry } from '../../../src/core/watch-registry.js';
 import { DEFAULT_CHANNEL_ID } from '../../fakes/discord/index.js';
+import { storedWatches } from '../../support/stored-watches.js';
 import {
   type DiscordHarness,
   isOriginalEditOf,
@@ -36,11 +36,9 @@ describe('a result Discord will not take', () => {
     );
 
     harness.stack.simulator.completeNow('never-5xx');
-    await harness.services.watcher.idle();
-    const stored = await createWatchRegistry(harness.services.store).list();
-    expect(stored).toMatchObject([
-      { jobId: 'never-5xx', subscribers: [{ phase: 'posting', finalAttempts: 1 }] },
-    ]);
+    await harness.stack.log.waitForMessage('final replies failed; they stay recorded and are tried again');
+    const stored = await storedWatches(harness.services.store);
+    expect(stored).toMatchObject([{ jobId: 'never-5xx', askers: [{ finalAttempts: 1 }] }]);
     const owed = harness.stack.log
       .entries()
       .filter((entry) => entry.msg === 'a final reply was not delivered; it stays owed');
@@ -60,6 +58,6 @@ describe('a result Discord will not take', () => {
     expect(
       harness.fake.requests.filter((request) => request.files.length > 0 && request.status === 200),
     ).toHaveLength(1);
-    expect(await createWatchRegistry(harness.services.store).list()).toEqual([]);
+    expect(await storedWatches(harness.services.store)).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SLACK_EVENTS_PATH } from '../../../src/adapters/slack/manifest.js';
 import { createSlackAdapter } from '../../../src/adapters/slack/slack-adapter.js';
-import { createWatchRegistry, type StoredWatch } from '../../../src/core/watch-registry.js';
+import { startWatches } from '../../../src/bot.js';
+import { createMemoryWatchState } from '../../../src/core/watcher/memory-watch-state.js';
 import { startHttpServer } from '../../../src/http-server.js';
 import { sendSlashCommand, startFakeSlack } from '../../fakes/slack/index.js';
 import { startBotStack, TEST_API_KEY } from '../../support/bot-stack.js';
@@ -82,27 +83,30 @@ describe('Slack adapter lifecycle', () => {
   });
 
   it('resumes a stored Slack watch after a restart, and leaves other platforms alone', async () => {
-    harness = await startSlackHarness();
-    const delivery = { kind: 'slack', channelId: 'C_PUBLIC', userId: 'U_MEMBER', private: false };
-    const watch: StoredWatch = {
-      workspace: WORKSPACE,
-      jobId: 'done-resumed',
-      startedAt: Date.now(),
-      subscribers: [{ id: 'sub-1', requesterId: 'U_MEMBER', joinedAt: Date.now(), delivery }],
-    };
-    const console = {
-      id: 'sub-2',
-      requesterId: 'x',
-      joinedAt: 0,
-      delivery: { kind: 'console', command: 'x' },
-    };
-    expect(harness.adapter.restoreSubscriber(console, watch)).toBeUndefined();
-
-    await createWatchRegistry(harness.stack.services.store).save(watch);
-    const adapter = harness.adapter;
+    harness = await startSlackHarness({ startWatches: false });
+    const address = { kind: 'slack', channelId: 'C_PUBLIC', userId: 'U_MEMBER', private: false };
+    const key = { workspace: WORKSPACE, jobId: 'done-resumed' };
+    const asker = (id: string, stored: unknown) => ({
+      id,
+      platform: 'slack',
+      requesterId: 'U_MEMBER',
+      mention: '<@U_MEMBER>',
+      joinedAt: Date.now(),
+      address: stored,
+    });
     expect(
-      await harness.stack.services.watcher.resume((stored, w) => adapter.restoreSubscriber(stored, w)),
-    ).toBe(1);
+      harness.adapter.surfaceFor(asker('sub-2', { kind: 'console', command: 'x' }), key),
+    ).toBeUndefined();
+
+    // What an earlier process left in the store.
+    const caps = { perWorkspace: 10, total: 10 };
+    await createMemoryWatchState(harness.stack.services.store).join(
+      key,
+      asker('sub-1', address),
+      caps,
+      Date.now(),
+    );
+    expect(await startWatches(harness.stack.services, [harness.adapter])).toBe(1);
     const completion = await harness.fake.waitForCall('files.completeUploadExternal');
     expect(completion.args.channel_id).toBe('C_PUBLIC');
     expect(String(completion.args.initial_comment)).toContain('<@U_MEMBER>');

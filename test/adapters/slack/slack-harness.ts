@@ -5,6 +5,7 @@
 import type { webApi } from '@slack/bolt';
 import { SLACK_EVENTS_PATH } from '../../../src/adapters/slack/manifest.js';
 import { createSlackAdapter, type SlackAdapter } from '../../../src/adapters/slack/slack-adapter.js';
+import { startWatches } from '../../../src/bot.js';
 import { configSecrets } from '../../../src/config.js';
 import { type BotHttpServer, startHttpServer } from '../../../src/http-server.js';
 import type { SimulatorOptions } from '../../../src/simulator/index.js';
@@ -35,6 +36,8 @@ export interface SlackHarnessOptions {
   retryConfig?: webApi.RetryOptions;
   /** Store TEST_API_KEY for the workspace before the test (default true). */
   withKey?: boolean;
+  /** Start the watcher with the adapter (default true); false lets a test seed stored watches first. */
+  startWatches?: boolean;
 }
 
 /** A running Slack adapter and everything around it. */
@@ -87,6 +90,7 @@ export async function startSlackHarness(options: SlackHarnessOptions = {}): Prom
   let responseIds = 0;
   try {
     await adapter.start();
+    if (options.startWatches !== false) await startWatches(stack.services, [adapter]);
   } catch (error) {
     await http.close();
     await stack.close();

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSlackAdapter, type SlackAdapter } from '../../../src/adapters/slack/slack-adapter.js';
+import { startWatches } from '../../../src/bot.js';
 import { configSecrets } from '../../../src/config.js';
 import { type FakeSlack, startFakeSlack } from '../../fakes/slack/index.js';
 import { type BotStack, startBotStack, TEST_API_KEY } from '../../support/bot-stack.js';
@@ -44,6 +45,7 @@ describe('Slack adapter in Socket Mode', () => {
     expect(adapter.routes).toEqual([]);
     await stack.services.keys.set(WORKSPACE, TEST_API_KEY, 'test');
     await adapter.start();
+    await startWatches(stack.services, [adapter]);
     expect(adapter.isReady()).toBe(true);
 
     const ack = await front.slashCommand({

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createWatchRegistry } from '../../../src/core/watch-registry.js';
 import { UPLOAD_URL } from '../../fakes/slack/index.js';
+import { storedWatches } from '../../support/stored-watches.js';
 import { type SlackHarness, startSlackHarness, textOf } from './slack-harness.js';
 
 let harness: SlackHarness | undefined;
@@ -17,15 +17,13 @@ describe('images Slack will not take', () => {
     await harness.slash('status done-owed');
     const said = await harness.fake.waitForCall('chat.postMessage');
     expect(textOf(said)).toContain("I'll try again shortly");
-    await harness.stack.services.watcher.idle();
+    await harness.stack.log.waitForMessage('final replies failed; they stay recorded and are tried again');
 
-    const stored = await createWatchRegistry(harness.stack.services.store).list();
+    const stored = await storedWatches(harness.stack.services.store);
     expect(stored).toMatchObject([
       {
         jobId: 'done-owed',
-        subscribers: [
-          { phase: 'posting', finalAttempts: 1, delivery: { kind: 'slack', channelId: 'C_PUBLIC' } },
-        ],
+        askers: [{ finalAttempts: 1, address: { kind: 'slack', channelId: 'C_PUBLIC' } }],
       },
     ]);
     expect(harness.fake.files('C_PUBLIC')).toEqual([]);

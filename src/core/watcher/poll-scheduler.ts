@@ -5,7 +5,7 @@
  * which is also what an upstream API's rate limit wants.
  */
 import TinyQueue from 'tinyqueue';
-import type { Clock } from './ports.js';
+import type { Clock } from '../ports.js';
 
 /** Runs items when they are due. */
 export interface PollScheduler<T> {

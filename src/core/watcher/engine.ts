@@ -1,0 +1,52 @@
+/**
+ * The engine port: what runs a watch's turns, one at a time per watch, each when it is due. Two engines: the
+ * in-process scheduler (`in-process-engine.ts`, one process, the embedded default) and BullMQ on Redis
+ * (`bullmq-engine.ts`), whose locks and stalled-job checks hand a dead instance's watches to the others.
+ */
+import type { StoredWatch } from './watch-state.js';
+
+/**
+ * A watch's schedule between turns: small and plain JSON, since BullMQ stores it as the queue job's data.
+ * Everything about the people waiting lives in the watch state, not here.
+ */
+export interface TurnState extends StoredWatch {
+  /** Status checks done by this watch so far (0: the next turn is its first). */
+  checks: number;
+  /** Transient failures in a row. */
+  failuresInRow: number;
+  /** The wait before the next check, growing after each one. */
+  delayMs: number;
+  /** The job state at the last check, to notice a change without reading who waits. */
+  lastState?: string;
+}
+
+/** What a turn decided. */
+export type TurnOutcome = { next: 'done' } | { next: 'later'; delayMs: number; state: TurnState };
+
+/** Runs one turn; never rejects (its failures are its own to report). */
+export type RunTurn = (state: TurnState) => Promise<TurnOutcome>;
+
+/** Runs turns. */
+export interface WatchEngine {
+  /** Starts taking turns with `run`. */
+  start(run: RunTurn): Promise<void>;
+  /** Schedules the first turn of a watch that `WatchState.join` just started, due now. */
+  add(state: TurnState): Promise<void>;
+  /** Watches with a turn queued or running in this process. */
+  activeCount(): number;
+  /** Resolves when this process has no turn queued or running. */
+  idle(): Promise<void>;
+  /**
+   * Stops taking turns; resolves when the turns in flight have finished, or after `graceMs`. Queued turns
+   * stay where the engine keeps them (BullMQ: in Redis, for the other instances; in-process: nowhere, the
+   * watch state has what the next start needs).
+   */
+  stop(graceMs?: number): Promise<void>;
+  /** True when the engine keeps scheduled watches across restarts itself (no resume from the state). */
+  readonly durable: boolean;
+}
+
+/** The first turn of a new watch. */
+export function firstTurn(watch: StoredWatch, initialDelayMs: number): TurnState {
+  return { ...watch, checks: 0, failuresInRow: 0, delayMs: initialDelayMs };
+}

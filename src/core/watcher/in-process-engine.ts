@@ -1,0 +1,72 @@
+/**
+ * The engine for one process (the embedded default): every watch's next turn waits in one priority queue
+ * (see poll-scheduler.ts), at most `maxConcurrent` turns run at once. Nothing here survives a restart, and
+ * nothing needs to: the watch state holds every watch, and the next start resumes them from it.
+ */
+import type { Clock } from '../ports.js';
+import type { RunTurn, TurnState, WatchEngine } from './engine.js';
+import { watchKeyText } from './memory-watch-state.js';
+import { createPollScheduler } from './poll-scheduler.js';
+
+/** Builds the engine. */
+export function createInProcessEngine(options: { clock: Clock; maxConcurrent: number }): WatchEngine {
+  const { clock } = options;
+  const watched = new Set<string>();
+  let idleWaiters: (() => void)[] = [];
+  let run: RunTurn | undefined;
+
+  const scheduler = createPollScheduler<TurnState>({
+    clock,
+    maxConcurrent: options.maxConcurrent,
+    run: async (state) => {
+      if (!run) return;
+      const outcome = await run(state);
+      if (outcome.next === 'later' && !stopped) {
+        scheduler.schedule(outcome.state, clock.now() + outcome.delayMs);
+        return;
+      }
+      if (outcome.next === 'done') watched.delete(watchKeyText(state));
+      if (watched.size === 0 || stopped) wakeIdle();
+    },
+  });
+  let stopped = false;
+
+  function wakeIdle(): void {
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  return {
+    durable: false,
+    async start(runTurn) {
+      run = runTurn;
+    },
+    async add(state) {
+      if (stopped) return;
+      const text = watchKeyText(state);
+      // One turn chain per watch: a second add of the same watch (a resume racing a join) is dropped.
+      if (watched.has(text)) return;
+      watched.add(text);
+      scheduler.schedule(state, clock.now());
+    },
+    activeCount: () => watched.size,
+    idle() {
+      if (watched.size === 0 || stopped) return Promise.resolve();
+      return new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+    async stop(graceMs) {
+      stopped = true;
+      // The watch state keeps them for the next start; this process holds none any more.
+      watched.clear();
+      const settled = scheduler.stop();
+      if (graceMs === undefined) await settled;
+      else {
+        const timer = new AbortController();
+        await Promise.race([settled, clock.sleep(graceMs, timer.signal).catch(() => undefined)]);
+        timer.abort();
+      }
+      wakeIdle();
+    },
+  };
+}

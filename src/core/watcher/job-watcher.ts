@@ -1,0 +1,143 @@
+/**
+ * Watches Skidio jobs until they end. However many people ask about one job in one workspace, and through
+ * however many instances, there is one watch: its people are stored one by one in the watch state, and its
+ * turns (see turn.ts) run on one engine: in-process for one process, BullMQ on Redis for several. Each person
+ * hears every status change and the end once.
+ */
+import { randomUUID } from 'node:crypto';
+import type { ReplySurface } from '../command.js';
+import { BotRestartingError, TooManyWatchesError } from '../errors.js';
+import type { ImageFetcher } from '../images.js';
+import { isFinal } from '../job-status.js';
+import { type Clock, type Logger, silentLogger, systemClock, type WorkspaceId } from '../ports.js';
+import type { SkidioClient } from '../skidio-client.js';
+import { firstTurn, type WatchEngine } from './engine.js';
+import { tell } from './replies.js';
+import { createTurnRunner } from './turn.js';
+import {
+  defaultPollSchedule,
+  defaultWatchLimits,
+  type JobWatcher,
+  type PollSchedule,
+  type StoredAsker,
+  type SurfaceFor,
+  type WatchKey,
+  type WatchLimits,
+} from './types.js';
+import type { WatchState } from './watch-state.js';
+
+/** What the watcher needs. */
+export interface JobWatcherOptions {
+  client: SkidioClient;
+  images: ImageFetcher;
+  /** The workspace's API key at the time of each check, so a key changed mid-watch is used at once. */
+  apiKeyFor(workspace: WorkspaceId): Promise<string | undefined>;
+  state: WatchState;
+  engine: WatchEngine;
+  timeoutMs: number;
+  limits?: Partial<WatchLimits>;
+  schedule?: Partial<PollSchedule>;
+  clock?: Clock;
+  random?: () => number;
+  logger?: Logger;
+}
+
+/** A live surface is dropped this long after its person asked, in case another instance answered them. */
+const LIVE_SURFACE_SLACK_MS = 60 * 60_000;
+
+/** Builds a watcher; it takes no turn until `start`. */
+export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
+  /** Routes stored people back to their platform; set by `bot.ts` once the adapters exist. */
+  route(surfaceFor: SurfaceFor): void;
+} {
+  const { state, engine } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const schedule: PollSchedule = { ...defaultPollSchedule, ...options.schedule };
+  const limits: WatchLimits = { ...defaultWatchLimits, ...options.limits };
+  const caps = { perWorkspace: limits.maxWatchesPerWorkspace, total: limits.maxWatchesTotal };
+  const stopping = new AbortController();
+  /** Surfaces this process holds: live ones of commands it took, and ones it rebuilt from the store. */
+  const surfaces = new Map<string, { surface: ReplySurface; since: number }>();
+  let surfaceFor: SurfaceFor = () => undefined;
+  let stopped: Promise<void> | undefined;
+  let lastPrune = clock.now();
+
+  function surfaceOf(key: WatchKey, asker: StoredAsker): ReplySurface | undefined {
+    const held = surfaces.get(asker.id);
+    if (held) return held.surface;
+    const rebuilt = surfaceFor(asker, key);
+    if (rebuilt) surfaces.set(asker.id, { surface: rebuilt, since: clock.now() });
+    return rebuilt;
+  }
+
+  /** Drops surfaces of people another instance may have answered long ago. */
+  function prune(now: number): void {
+    if (now - lastPrune < 60_000) return;
+    lastPrune = now;
+    const oldest = now - options.timeoutMs - LIVE_SURFACE_SLACK_MS;
+    for (const [id, held] of surfaces) if (held.since < oldest) surfaces.delete(id);
+  }
+
+  const runTurn = createTurnRunner({
+    ...options,
+    state,
+    surfaceOf,
+    forget: (asker) => surfaces.delete(asker.id),
+    schedule,
+    limits,
+    clock,
+    random: options.random ?? Math.random,
+    logger,
+    stopping: stopping.signal,
+  });
+
+  return {
+    route(router) {
+      surfaceFor = router;
+    },
+    async watch(key, newAsker) {
+      if (stopping.signal.aborted) throw new BotRestartingError('the bot is shutting down');
+      const now = clock.now();
+      prune(now);
+      const { surface, ...who } = newAsker;
+      const asker: StoredAsker = { id: randomUUID(), ...who, joinedAt: now, address: surface.delivery };
+      surfaces.set(asker.id, { surface, since: now });
+      const outcome = await state.join(key, asker, caps, now).catch((error: unknown) => {
+        surfaces.delete(asker.id);
+        throw error;
+      });
+      if (outcome.kind === 'full') {
+        surfaces.delete(asker.id);
+        throw new TooManyWatchesError(outcome.scope, outcome.limit);
+      }
+      if (outcome.kind === 'started') {
+        await engine.add(firstTurn(outcome.watch, schedule.initialDelayMs));
+        return;
+      }
+      // A late joiner hears where the job stands now rather than waiting for the next change.
+      const last = outcome.lastStatus;
+      if (last && !isFinal(last)) {
+        await tell(surface, key, asker, { kind: 'progress', status: last, elapsedMs: 0 }, logger);
+        await state.updateAsker(key, { ...asker, heard: last.state, address: surface.delivery });
+      }
+    },
+    async start() {
+      await engine.start(runTurn);
+      // A durable engine ignores watches it already has; this adds only those a crash left without a turn.
+      const stored = await state.list();
+      for (const watch of stored) await engine.add(firstTurn(watch, schedule.initialDelayMs));
+      return { resumed: stored.length };
+    },
+    activeCount: () => engine.activeCount(),
+    idle: () => engine.idle(),
+    stop(stopOptions = {}) {
+      stopped ??= (async () => {
+        stopping.abort(new Error('the bot is shutting down'));
+        await engine.stop(stopOptions.graceMs);
+        await state.close();
+      })();
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The watch state for one process (the embedded default): memory is the truth, and every change is written
+ * through to the key/value store (SQLite) so that the next start finds every watch and every person waiting.
+ * One record per watch and one per person, so a change writes only what changed. Atomic per key because one
+ * process owns it and each method changes memory before its first await.
+ */
+import type { JobStatus } from '../job-status.js';
+import type { KeyValueStore } from '../ports.js';
+import type { StoredAsker, WatchKey } from './types.js';
+import type { JoinOutcome, StoredWatch, WatchCaps, WatchState } from './watch-state.js';
+
+const WATCH_PREFIX = 'watcher:watch:';
+const ASKER_PREFIX = 'watcher:asker:';
+
+interface Held {
+  watch: StoredWatch;
+  askers: Map<string, StoredAsker>;
+  lastStatus: JobStatus | undefined;
+}
+
+/** JSON-encoding the pair keeps `a:b` + `c` and `a` + `b:c` apart, since both parts may contain colons. */
+export function watchKeyText(key: WatchKey): string {
+  return JSON.stringify([key.workspace, key.jobId]);
+}
+
+/** Builds the state on `store`; the stored watches are read once, on first use. */
+export function createMemoryWatchState(store: KeyValueStore): WatchState {
+  const held = new Map<string, Held>();
+  const claims = new Set<string>();
+  const generations = new Map<string, number>();
+  let loaded: Promise<void> | undefined;
+
+  async function load(): Promise<void> {
+    const askers: [string, StoredAsker][] = [];
+    for await (const [, watch] of store.entries<StoredWatch>(WATCH_PREFIX)) {
+      held.set(watchKeyText(watch), { watch, askers: new Map(), lastStatus: undefined });
+      generations.set(watchKeyText(watch), watch.generation);
+    }
+    for await (const [key, asker] of store.entries<StoredAsker>(ASKER_PREFIX)) askers.push([key, asker]);
+    for (const [key, asker] of askers) {
+      const text = key.slice(ASKER_PREFIX.length, key.lastIndexOf('\u0000'));
+      const entry = held.get(text);
+      // A person whose watch record is gone was answered in the moments before a crash: drop the leftover.
+      if (entry) entry.askers.set(asker.id, asker);
+      else await store.delete(key);
+    }
+  }
+  const ready = () => {
+    loaded ??= load();
+    return loaded;
+  };
+
+  const askerKey = (text: string, askerId: string) => `${ASKER_PREFIX}${text}\u0000${askerId}`;
+  const countIn = (workspace: string) =>
+    [...held.values()].filter((entry) => entry.watch.workspace === workspace).length;
+
+  return {
+    async join(key, asker, caps: WatchCaps, now): Promise<JoinOutcome> {
+      await ready();
+      const text = watchKeyText(key);
+      const existing = held.get(text);
+      if (existing) {
+        existing.askers.set(asker.id, asker);
+        await store.set(askerKey(text, asker.id), asker);
+        return { kind: 'joined', watch: existing.watch, lastStatus: existing.lastStatus };
+      }
+      if (held.size >= caps.total) return { kind: 'full', scope: 'bot', limit: caps.total };
+      if (countIn(key.workspace) >= caps.perWorkspace) {
+        return { kind: 'full', scope: 'workspace', limit: caps.perWorkspace };
+      }
+      const generation = (generations.get(text) ?? 0) + 1;
+      generations.set(text, generation);
+      const watch: StoredWatch = { workspace: key.workspace, jobId: key.jobId, startedAt: now, generation };
+      held.set(text, { watch, askers: new Map([[asker.id, asker]]), lastStatus: undefined });
+      await store.set(`${WATCH_PREFIX}${text}`, watch);
+      await store.set(askerKey(text, asker.id), asker);
+      return { kind: 'started', watch };
+    },
+    async askers(key) {
+      await ready();
+      return [...(held.get(watchKeyText(key))?.askers.values() ?? [])];
+    },
+    async updateAsker(key, asker) {
+      await ready();
+      const text = watchKeyText(key);
+      const entry = held.get(text);
+      if (!entry?.askers.has(asker.id)) return;
+      entry.askers.set(asker.id, asker);
+      await store.set(askerKey(text, asker.id), asker);
+    },
+    async setLastStatus(key, status) {
+      const entry = held.get(watchKeyText(key));
+      // Kept in memory only: a restart checks the job again before anyone could join and need it.
+      if (entry) entry.lastStatus = status;
+    },
+    async claim(key, askerId) {
+      // One process: a claim lives as long as the process; a crash clears them all, which is the retry.
+      const text = `${watchKeyText(key)}\u0000${askerId}`;
+      if (claims.has(text)) return false;
+      claims.add(text);
+      return true;
+    },
+    async release(key, askerId) {
+      claims.delete(`${watchKeyText(key)}\u0000${askerId}`);
+    },
+    async finish(key, askerId) {
+      await ready();
+      const text = watchKeyText(key);
+      claims.delete(`${text}\u0000${askerId}`);
+      if (held.get(text)?.askers.delete(askerId)) await store.delete(askerKey(text, askerId));
+    },
+    async endIfEmpty(key) {
+      await ready();
+      const text = watchKeyText(key);
+      const entry = held.get(text);
+      if (!entry) return true;
+      if (entry.askers.size > 0) return false;
+      held.delete(text);
+      await store.delete(`${WATCH_PREFIX}${text}`);
+      return true;
+    },
+    async get(key) {
+      await ready();
+      return held.get(watchKeyText(key))?.watch;
+    },
+    async list() {
+      await ready();
+      return [...held.values()].map((entry) => entry.watch);
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Turns what a watch learned into words on one person's reply surface: progress, the images, or why there
+ * are none. The one place a watch event becomes a reply, whichever platform and whichever instance.
+ */
+import type { ReplySurface } from '../command.js';
+import { completedText, errorText, progressText } from '../messages.js';
+import type { Logger } from '../ports.js';
+import type { StoredAsker, WatchEvent, WatchKey } from './types.js';
+
+/**
+ * Tells `asker` one event. Resolves true when the surface took it. A final reply the surface could not
+ * deliver rejects there (`ReplyNotDeliveredError` or anything else): false, and it stays owed. A failed
+ * progress update is only logged: the next change or the end will reach them.
+ */
+export async function tell(
+  surface: ReplySurface,
+  key: WatchKey,
+  asker: StoredAsker,
+  event: WatchEvent,
+  logger: Logger,
+): Promise<boolean> {
+  const { jobId } = key;
+  try {
+    switch (event.kind) {
+      case 'progress':
+        await surface.progress({
+          jobId,
+          status: event.status,
+          elapsedMs: event.elapsedMs,
+          text: progressText(jobId, event.status, event.elapsedMs),
+        });
+        return true;
+      case 'completed': {
+        const { files, failures, omitted } = event.images;
+        await surface.result({
+          jobId,
+          images: event.images,
+          text: completedText(jobId, asker.mention, files.length, failures, omitted),
+        });
+        return true;
+      }
+      case 'ended':
+        await surface.error(errorText(event.error, jobId));
+        return true;
+    }
+  } catch (error) {
+    logger.error(
+      { err: error, jobId, asker: asker.id, platform: asker.platform, event: event.kind },
+      event.kind === 'progress'
+        ? 'a progress update was not delivered'
+        : 'a final reply was not delivered; it stays owed',
+    );
+    return false;
+  }
+}
+
+/** Says, once and in words, that the result could not be posted after every attempt; never rejects. */
+export async function tellGaveUp(
+  surface: ReplySurface,
+  key: WatchKey,
+  attempts: number,
+  logger: Logger,
+): Promise<void> {
+  const text = `⚠️ Job \`${key.jobId}\` finished, but I could not post its result here after ${attempts} tries. Run \`/skidio status ${key.jobId}\` to try again.`;
+  await surface
+    .error(text)
+    .catch((error: unknown) =>
+      logger.warn({ err: error, jobId: key.jobId }, 'could not say that a result was given up on'),
+    );
+}

@@ -1,0 +1,217 @@
+/**
+ * One turn of a watch, the whole life cycle in one place: the timeout, one status check with the workspace's
+ * key, progress to whoever has not heard the new state, and at the end each person's final reply under a
+ * claim, so that across instances and crashes each person gets each result once. A turn returns when the
+ * next one is due; the engine (in-process or BullMQ) runs it then, on whichever instance holds the watch.
+ */
+import type { ReplySurface } from '../command.js';
+import {
+  BotBugError,
+  isTransient,
+  JobFailedError,
+  JobTimedOutError,
+  NoApiKeyError,
+  SkidioBotError,
+} from '../errors.js';
+import type { ImageFetcher } from '../images.js';
+import { isFinal, type JobStatus } from '../job-status.js';
+import type { Clock, Logger, WorkspaceId } from '../ports.js';
+import { jitter } from '../retry.js';
+import type { SkidioClient } from '../skidio-client.js';
+import type { RunTurn, TurnOutcome, TurnState } from './engine.js';
+import { tell, tellGaveUp } from './replies.js';
+import type {
+  PollSchedule,
+  ProgressStatus,
+  StoredAsker,
+  WatchEvent,
+  WatchKey,
+  WatchLimits,
+} from './types.js';
+import type { WatchState } from './watch-state.js';
+
+/** How long one instance may take to post one person's final reply before another may try. */
+export const CLAIM_TTL_MS = 120_000;
+/** How soon to look again when another instance holds a claim (it is posting right now). */
+const CLAIMED_ELSEWHERE_DELAY_MS = 5_000;
+
+/** What a turn needs. */
+export interface TurnDeps {
+  client: SkidioClient;
+  images: ImageFetcher;
+  apiKeyFor(workspace: WorkspaceId): Promise<string | undefined>;
+  state: WatchState;
+  /** The person's reply surface: the live one in the process that took the command, else rebuilt. */
+  surfaceOf(key: WatchKey, asker: StoredAsker): ReplySurface | undefined;
+  /** This person is done with: drop whatever the process keeps for them. */
+  forget(asker: StoredAsker): void;
+  timeoutMs: number;
+  schedule: PollSchedule;
+  limits: WatchLimits;
+  clock: Clock;
+  random: () => number;
+  logger: Logger;
+  /** Aborted when the watcher stops: a turn in flight ends without deciding anything. */
+  stopping: AbortSignal;
+}
+
+/** A check's verdict: keep watching, or the event that ends the watch. */
+type Verdict = { kind: 'waiting'; status: ProgressStatus | undefined } | { kind: 'final'; event: Final };
+type Final = (elapsedMs: number) => WatchEvent;
+
+/** Builds the turn runner the engines call. */
+export function createTurnRunner(deps: TurnDeps): RunTurn {
+  const { state, clock, schedule, logger } = deps;
+
+  /** The timeout, then one status check. Never rejects. */
+  async function check(turn: TurnState): Promise<Verdict> {
+    const waitedMs = clock.now() - turn.startedAt;
+    // Every watch checks at least once: a job that finished while the bot was down gets its images, not a
+    // timeout, however long the restart took.
+    if (turn.checks > 0 && waitedMs >= deps.timeoutMs)
+      return ended(new JobTimedOutError(turn.jobId, waitedMs));
+    turn.checks++;
+    try {
+      const apiKey = await deps.apiKeyFor(turn.workspace);
+      if (apiKey === undefined)
+        return ended(new NoApiKeyError('no Skidio API key is set for this workspace'));
+      const answer = await deps.client.status(turn.jobId, apiKey, { signal: deps.stopping });
+      turn.failuresInRow = 0;
+      return await verdictOf(turn, answer.status, apiKey);
+    } catch (error) {
+      if (deps.stopping.aborted) return { kind: 'waiting', status: undefined };
+      return failed(turn, error);
+    }
+  }
+
+  async function verdictOf(key: WatchKey, status: JobStatus, apiKey: string): Promise<Verdict> {
+    if (!isFinal(status)) return { kind: 'waiting', status };
+    if (status.state === 'completed') {
+      const sources = status.images.slice(0, deps.limits.maxImagesPerJob);
+      const resolved = await deps.images.resolve(key.jobId, sources, deps.stopping);
+      const omitted = status.images.length - sources.length;
+      const images = omitted > 0 ? { ...resolved, omitted } : resolved;
+      return { kind: 'final', event: (elapsedMs) => ({ kind: 'completed', images, elapsedMs }) };
+    }
+    const reason = status.state === 'failed' ? status.reason.replaceAll(apiKey, '••••') : status.state;
+    return ended(new JobFailedError(key.jobId, reason, status.state));
+  }
+
+  /** A check that threw: ridden out when it may pass, else the end of the watch. */
+  function failed(turn: TurnState, error: unknown): Verdict {
+    const log = logger.child({ workspace: turn.workspace, jobId: turn.jobId });
+    const code = error instanceof SkidioBotError ? error.code : 'bot_bug';
+    const giveUp =
+      !isTransient(error) || turn.checks === 1 || ++turn.failuresInRow >= schedule.maxConsecutiveFailures;
+    if (!giveUp) {
+      log.warn({ code, failuresInRow: turn.failuresInRow }, 'status check failed; will try again');
+      return { kind: 'waiting', status: undefined };
+    }
+    if (error instanceof SkidioBotError) {
+      log.info({ code, checks: turn.checks, reason: error.message }, 'watch ended by a failed status check');
+      return ended(error);
+    }
+    // A bug in the bot, not the API's fault: never retried, and people are told it is the bot's.
+    log.error({ err: error, checks: turn.checks }, 'watch ended by a bug in the bot');
+    return ended(new BotBugError('the status check failed unexpectedly', { cause: error }));
+  }
+
+  /** Tells everyone who has not heard `status` yet: the one place "same as before" is decided. */
+  async function progress(key: WatchKey, status: ProgressStatus): Promise<void> {
+    await state.setLastStatus(key, status);
+    const now = clock.now();
+    const askers = await state.askers(key);
+    await Promise.all(
+      askers
+        .filter((asker) => asker.heard !== status.state)
+        .map(async (asker) => {
+          const surface = deps.surfaceOf(key, asker);
+          if (!surface) return;
+          const event: WatchEvent = { kind: 'progress', status, elapsedMs: now - asker.joinedAt };
+          await tell(surface, key, asker, event, logger);
+          await state.updateAsker(key, { ...asker, heard: status.state, address: surface.delivery });
+        }),
+    );
+  }
+
+  /** One person's final reply under a claim. */
+  async function answer(
+    key: WatchKey,
+    asker: StoredAsker,
+    final: Final,
+  ): Promise<'done' | 'owed' | 'elsewhere'> {
+    if (!(await state.claim(key, asker.id, CLAIM_TTL_MS))) return 'elsewhere';
+    const surface = deps.surfaceOf(key, asker);
+    const attempts = (asker.finalAttempts ?? 0) + 1;
+    if (!surface || attempts > schedule.maxFinalAttempts) {
+      logger.error(
+        { workspace: key.workspace, jobId: key.jobId, asker: asker.id, platform: asker.platform, attempts },
+        surface
+          ? 'gave up on a final reply after every attempt failed'
+          : 'no configured platform can answer this person',
+      );
+      if (surface) await tellGaveUp(surface, key, attempts - 1, logger);
+      return close(key, asker);
+    }
+    // Counted before posting: a reply that brings the process down still runs out of attempts.
+    await state.updateAsker(key, { ...asker, finalAttempts: attempts });
+    if (await tell(surface, key, asker, final(clock.now() - asker.joinedAt), logger))
+      return close(key, asker);
+    await state.release(key, asker.id);
+    return 'owed';
+  }
+
+  async function close(key: WatchKey, asker: StoredAsker): Promise<'done'> {
+    await state.finish(key, asker.id);
+    deps.forget(asker);
+    return 'done';
+  }
+
+  /** Final replies to everyone waiting; the watch ends once nobody is left. */
+  async function finish(turn: TurnState, final: Final): Promise<TurnOutcome> {
+    const askers = await state.askers(turn);
+    const outcomes = await Promise.all(askers.map((asker) => answer(turn, asker, final)));
+    if (await state.endIfEmpty(turn)) return { next: 'done' };
+    // Someone is left: owed a retry, being answered elsewhere, or joined while these replies went out.
+    const owed = outcomes.includes('owed');
+    if (owed) {
+      const attempts = Math.max(1, ...askers.map((asker) => (asker.finalAttempts ?? 0) + 1));
+      const delayMs = schedule.finalRetryDelayMs * 2 ** (attempts - 1);
+      logger.warn(
+        { jobId: turn.jobId, workspace: turn.workspace, retryInMs: delayMs },
+        'final replies failed; they stay recorded and are tried again',
+      );
+      return { next: 'later', delayMs, state: turn };
+    }
+    const delayMs = outcomes.includes('elsewhere') ? CLAIMED_ELSEWHERE_DELAY_MS : 0;
+    return { next: 'later', delayMs, state: turn };
+  }
+
+  return async (given) => {
+    const turn: TurnState = { ...given };
+    try {
+      const verdict = await check(turn);
+      if (deps.stopping.aborted) return { next: 'later', delayMs: 0, state: given };
+      if (verdict.kind === 'final') return await finish(turn, verdict.event);
+      if (verdict.status && verdict.status.state !== turn.lastState) {
+        turn.lastState = verdict.status.state;
+        await progress(turn, verdict.status);
+      }
+      const remainingMs = deps.timeoutMs - (clock.now() - turn.startedAt);
+      const delayMs = Math.max(0, Math.min(jitter(turn.delayMs, schedule.jitter, deps.random), remainingMs));
+      turn.delayMs = Math.min(schedule.maxDelayMs, turn.delayMs * schedule.multiplier);
+      return { next: 'later', delayMs, state: turn };
+    } catch (error) {
+      // The state store failed (Redis away, disk full): keep the watch and try again shortly.
+      logger.error(
+        { err: error, jobId: turn.jobId, workspace: turn.workspace },
+        'a watch turn failed; retrying',
+      );
+      return { next: 'later', delayMs: schedule.maxDelayMs, state: given };
+    }
+  };
+}
+
+function ended(error: SkidioBotError): Verdict {
+  return { kind: 'final', event: (elapsedMs) => ({ kind: 'ended', error, elapsedMs }) };
+}

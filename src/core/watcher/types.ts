@@ -1,0 +1,120 @@
+/**
+ * The watcher's public shapes: a watched job's key, a person waiting on it as stored, what they hear, the
+ * polling curve, the caps, and the watcher's surface. The implementation is in `job-watcher.ts` and `turn.ts`.
+ */
+import type { ReplySurface } from '../command.js';
+import type { SkidioBotError } from '../errors.js';
+import type { ResolvedImages } from '../images.js';
+import type { JobStatus } from '../job-status.js';
+import type { WorkspaceId } from '../ports.js';
+
+/** One watched job: a job id is only meaningful with the workspace whose key asks about it. */
+export interface WatchKey {
+  readonly workspace: WorkspaceId;
+  readonly jobId: string;
+}
+
+/** A job state a person can be told about while waiting. */
+export type ProgressStatus = Extract<JobStatus, { state: 'queued' | 'running' | 'unknown' }>;
+
+/** What a person hears. `elapsedMs` counts from when that person asked. */
+export type WatchEvent =
+  | { kind: 'progress'; status: ProgressStatus; elapsedMs: number }
+  | { kind: 'completed'; images: ResolvedImages; elapsedMs: number }
+  | { kind: 'ended'; error: SkidioBotError; elapsedMs: number };
+
+/**
+ * Someone waiting on a job, as stored: one record per person, added and removed on its own, so whichever
+ * instance runs the watch knows everyone to answer and where. `address` is the adapter's JSON address for
+ * replies (credentials in it are sealed by the adapter); `platform` routes it back to that adapter.
+ */
+export interface StoredAsker {
+  id: string;
+  platform: string;
+  requesterId: string;
+  /** How the platform addresses the person in a channel message (`<@123>`, `<@U123>`). */
+  mention: string;
+  joinedAt: number;
+  address: unknown;
+  /** The last progress state this person was told, so nobody hears the same state twice. */
+  heard?: ProgressStatus['state'];
+  /** Final deliveries begun, by any instance and across restarts. */
+  finalAttempts?: number;
+}
+
+/** A person starting or joining a watch: their stored form less what the watcher fills in. */
+export interface NewAsker {
+  platform: string;
+  requesterId: string;
+  mention: string;
+  /** The live reply surface of the command; its `delivery` is the stored address. */
+  surface: ReplySurface;
+}
+
+/**
+ * Rebuilds a reply surface from a stored asker (after a restart, or on another instance); undefined when no
+ * configured platform can answer it. One router for all platforms: `bot.ts` builds it from the adapters.
+ */
+export type SurfaceFor = (asker: StoredAsker, key: WatchKey) => ReplySurface | undefined;
+
+/** The polling curve, and how a final reply that failed is tried again. */
+export interface PollSchedule {
+  initialDelayMs: number;
+  multiplier: number;
+  maxDelayMs: number;
+  jitter: number;
+  /** Transient failures in a row (after the first check) before the watch ends. */
+  maxConsecutiveFailures: number;
+  /** Status checks in flight at once in this process; the rest wait their turn. */
+  maxConcurrentChecks: number;
+  /** Wait before trying a failed final reply again; doubles with each attempt. */
+  finalRetryDelayMs: number;
+  /** Final deliveries begun per person, counted across restarts and instances, before the bot gives up. */
+  maxFinalAttempts: number;
+}
+
+export const defaultPollSchedule: PollSchedule = {
+  initialDelayMs: 750,
+  multiplier: 1.5,
+  maxDelayMs: 5_000,
+  jitter: 0.25,
+  maxConsecutiveFailures: 5,
+  maxConcurrentChecks: 32,
+  finalRetryDelayMs: 30_000,
+  maxFinalAttempts: 5,
+};
+
+/** Caps that keep one workspace (or a flood) from taking the whole bot; counted for the whole deployment. */
+export interface WatchLimits {
+  maxWatchesPerWorkspace: number;
+  maxWatchesTotal: number;
+  /** Images posted per job; the rest are counted in `ResolvedImages.omitted`. */
+  maxImagesPerJob: number;
+}
+
+export const defaultWatchLimits: WatchLimits = {
+  maxWatchesPerWorkspace: 100,
+  maxWatchesTotal: 20_000,
+  maxImagesPerJob: 20,
+};
+
+/** The watcher's surface. */
+export interface JobWatcher {
+  /**
+   * Records a person waiting on a job and starts the watch, or joins it when the job is already watched
+   * (by any instance). Resolves once the person is stored: replies arrive on their surface, from whichever
+   * instance runs the watch. Rejects with `TooManyWatchesError` when a new watch would pass a cap.
+   */
+  watch(key: WatchKey, asker: NewAsker): Promise<void>;
+  /** Starts running watches: the stored ones too, on an engine that does not keep them itself. */
+  start(): Promise<{ resumed: number }>;
+  /** Jobs being watched by this process right now. */
+  activeCount(): number;
+  /** Resolves when this process has no watch left (the console waits for it at the end of input). */
+  idle(): Promise<void>;
+  /**
+   * Stops taking turns: the turn in flight finishes (for at most `graceMs` when given), and every watch stays
+   * stored for the next start or another instance. Calling it again returns the first call's promise.
+   */
+  stop(options?: { graceMs?: number }): Promise<void>;
+}
