@@ -9,8 +9,7 @@
  * and `gen:k`, never reset, so the next watch of the same job gets a new generation.
  */
 import type { Redis } from 'ioredis';
-import type { JobStatus } from '../core/job-status.js';
-import type { StoredAsker, WatchKey } from '../core/watcher/types.js';
+import type { ProgressStatus, StoredAsker, WatchKey } from '../core/watcher/types.js';
 import type { JoinOutcome, StoredWatch, WatchState } from '../core/watcher/watch-state.js';
 
 /**
@@ -20,8 +19,12 @@ import type { JoinOutcome, StoredWatch, WatchState } from '../core/watcher/watch
  */
 const JOIN = `
 if redis.call('EXISTS', KEYS[1]) == 1 then
-  redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
-  local w = redis.call('HMGET', KEYS[1], 'startedAt', 'generation', 'lastStatus')
+  local w = redis.call('HMGET', KEYS[1], 'startedAt', 'generation', 'lastStatus', 'lastState')
+  local asker = ARGV[3]
+  -- The joiner is told the last state by the instance that takes the command: marked heard in the same step,
+  -- so a turn telling everyone that state right now does not tell them twice.
+  if w[4] then asker = string.sub(asker, 1, -2) .. ',"heard":"' .. w[4] .. '"}' end
+  redis.call('HSET', KEYS[2], ARGV[2], asker)
   return {'joined', w[1], w[2], w[3] or ''}
 end
 if tonumber(redis.call('GET', KEYS[4]) or '0') >= tonumber(ARGV[4]) then return {'full', 'workspace', ARGV[4]} end
@@ -53,9 +56,9 @@ if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then redis.call('HSET', KEYS[1],
 return 1
 `;
 
-/** KEYS: watch. ARGV: json. A late status must not recreate an ended watch's hash. */
+/** KEYS: watch. ARGV: json, state. A late status must not recreate an ended watch's hash. */
 const SET_LAST_STATUS = `
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'lastStatus', ARGV[1]) end
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'lastStatus', ARGV[1], 'lastState', ARGV[2]) end
 return 1
 `;
 
@@ -111,7 +114,7 @@ export function createRedisWatchState(redis: Redis, options: { prefix: string })
       if (kind === 'full') return { kind, scope: a === 'bot' ? 'bot' : 'workspace', limit: Number(b) };
       const watch: StoredWatch = { ...key, startedAt: Number(a), generation: Number(b) };
       if (kind === 'started') return { kind, watch };
-      return { kind: 'joined', watch, lastStatus: c === '' ? undefined : (JSON.parse(c) as JobStatus) };
+      return { kind: 'joined', watch, lastStatus: c === '' ? undefined : (JSON.parse(c) as ProgressStatus) };
     },
     async askers(key) {
       const all = await redis.hgetall(keysOf(key).askers);
@@ -121,7 +124,7 @@ export function createRedisWatchState(redis: Redis, options: { prefix: string })
       await updateAsker(keysOf(key).askers, asker.id, JSON.stringify(asker));
     },
     async setLastStatus(key, status) {
-      await setLastStatus(keysOf(key).watch, JSON.stringify(status));
+      await setLastStatus(keysOf(key).watch, JSON.stringify(status), status.state);
     },
     async claim(key, askerId, ttlMs) {
       return (await redis.set(keysOf(key).claim(askerId), '1', 'PX', ttlMs, 'NX')) === 'OK';

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { createKeyring } from '../../src/core/secret-box.js';
 import { createWorkspaceKeyStore } from '../../src/core/workspace-key-store.js';
-import { type SkidioSimulator, startSkidioSimulator } from '../../src/simulator/index.js';
+import { type SimulatorOptions, type SkidioSimulator, startSkidioSimulator } from '../../src/simulator/index.js';
 import { createKeyvStore } from '../../src/store/keyv-store.js';
 import {
   DEFAULT_CHANNEL_ID,
@@ -50,9 +50,17 @@ export interface ProcessWorld {
 
 /** Starts the fakes and prepares the store; `slackApiUrl` may put a proxy in front of the fake Slack. */
 export async function startProcessWorld(
-  options: { slackApiUrl?: (fakeApiUrl: string) => Promise<string> } = {},
+  options: {
+    slackApiUrl?: (fakeApiUrl: string) => Promise<string>;
+    /** A store other than a fresh SQLite file: `redis://…/<db>` for several instances. */
+    storeUrl?: string;
+    /** Simulator options (the Skidio fake runs in this process). */
+    simulator?: Omit<SimulatorOptions, 'apiKeys'>;
+    /** Extra environment for every bot process. */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<ProcessWorld> {
-  const simulator = await startSkidioSimulator({ apiKeys: [DISCORD_KEY, SLACK_KEY] });
+  const simulator = await startSkidioSimulator({ apiKeys: [DISCORD_KEY, SLACK_KEY], ...options.simulator });
   const discord = await startFakeDiscord();
   const slack = await startFakeSlack({ botToken: SLACK_TOKEN });
   const storeDir = await mkdtemp(join(tmpdir(), 'skidio-process-'));
@@ -65,10 +73,11 @@ export async function startProcessWorld(
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
     SLACK_API_URL: options.slackApiUrl ? await options.slackApiUrl(slack.apiUrl) : slack.apiUrl,
     PORT: String(port),
-    STORE_URL: `sqlite://${join(storeDir, 'bot.sqlite')}`,
+    STORE_URL: options.storeUrl ?? `sqlite://${join(storeDir, 'bot.sqlite')}`,
     KEY_ENCRYPTION_SECRET: ENCRYPTION_SECRET,
     SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS: 'true',
     LOG_LEVEL: 'info',
+    ...options.env,
   };
   const location = loadConfig(env).store;
   const store = createKeyvStore(location, silentLogger);

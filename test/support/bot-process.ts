@@ -33,8 +33,11 @@ export async function freePort(): Promise<number> {
 export async function startBotProcess(
   env: Record<string, string>,
   readyTimeoutMs = 20_000,
+  options: { built?: boolean } = {},
 ): Promise<BotProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  // `built`: the compiled bot, as `npm start` runs it (the caller builds dist/ first).
+  const args = options.built ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, args, {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -18,6 +18,13 @@ export interface TurnState extends StoredWatch {
   delayMs: number;
   /** The job state at the last check, to notice a change without reading who waits. */
   lastState?: string;
+  /** When the last check ran: a watch resumed long after it (the bot was down) checks once before timing out. */
+  lastCheckAt?: number;
+  /**
+   * The job's end, once known and while final replies are still owed. A completed job is asked again for its
+   * images on a retry (they are not stored), but never times out; a failure's reply is kept as its words.
+   */
+  ended?: { kind: 'completed' } | { kind: 'failed'; code: string; text: string };
 }
 
 /** What a turn decided. */

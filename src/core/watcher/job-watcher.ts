@@ -8,7 +8,6 @@ import { randomUUID } from 'node:crypto';
 import type { ReplySurface } from '../command.js';
 import { BotRestartingError, TooManyWatchesError } from '../errors.js';
 import type { ImageFetcher } from '../images.js';
-import { isFinal } from '../job-status.js';
 import { type Clock, type Logger, silentLogger, systemClock, type WorkspaceId } from '../ports.js';
 import type { SkidioClient } from '../skidio-client.js';
 import { firstTurn, type WatchEngine } from './engine.js';
@@ -115,9 +114,10 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
         await engine.add(firstTurn(outcome.watch, schedule.initialDelayMs));
         return;
       }
-      // A late joiner hears where the job stands now rather than waiting for the next change.
+      // A late joiner hears where the job stands now rather than waiting for the next change (the state
+      // already counts it as heard, so no turn tells them again).
       const last = outcome.lastStatus;
-      if (last && !isFinal(last)) {
+      if (last) {
         await tell(surface, key, asker, { kind: 'progress', status: last, elapsedMs: 0 }, logger);
         await state.updateAsker(key, { ...asker, heard: last.state, address: surface.delivery });
       }

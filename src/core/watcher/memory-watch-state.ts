@@ -4,9 +4,8 @@
  * One record per watch and one per person, so a change writes only what changed. Atomic per key because one
  * process owns it and each method changes memory before its first await.
  */
-import type { JobStatus } from '../job-status.js';
 import type { KeyValueStore } from '../ports.js';
-import type { StoredAsker, WatchKey } from './types.js';
+import type { ProgressStatus, StoredAsker, WatchKey } from './types.js';
 import type { JoinOutcome, StoredWatch, WatchCaps, WatchState } from './watch-state.js';
 
 const WATCH_PREFIX = 'watcher:watch:';
@@ -15,7 +14,7 @@ const ASKER_PREFIX = 'watcher:asker:';
 interface Held {
   watch: StoredWatch;
   askers: Map<string, StoredAsker>;
-  lastStatus: JobStatus | undefined;
+  lastStatus: ProgressStatus | undefined;
 }
 
 /** JSON-encoding the pair keeps `a:b` + `c` and `a` + `b:c` apart, since both parts may contain colons. */
@@ -60,8 +59,10 @@ export function createMemoryWatchState(store: KeyValueStore): WatchState {
       const text = watchKeyText(key);
       const existing = held.get(text);
       if (existing) {
-        existing.askers.set(asker.id, asker);
-        await store.set(askerKey(text, asker.id), asker);
+        const last = existing.lastStatus;
+        const joiner = last ? { ...asker, heard: last.state } : asker;
+        existing.askers.set(asker.id, joiner);
+        await store.set(askerKey(text, asker.id), joiner);
         return { kind: 'joined', watch: existing.watch, lastStatus: existing.lastStatus };
       }
       if (held.size >= caps.total) return { kind: 'full', scope: 'bot', limit: caps.total };

@@ -3,7 +3,7 @@
  * are none. The one place a watch event becomes a reply, whichever platform and whichever instance.
  */
 import type { ReplySurface } from '../command.js';
-import { completedText, errorText, progressText } from '../messages.js';
+import { completedText, progressText } from '../messages.js';
 import type { Logger } from '../ports.js';
 import type { StoredAsker, WatchEvent, WatchKey } from './types.js';
 
@@ -40,7 +40,7 @@ export async function tell(
         return true;
       }
       case 'ended':
-        await surface.error(errorText(event.error, jobId));
+        await surface.error(event.text);
         return true;
     }
   } catch (error) {

@@ -15,6 +15,7 @@ import {
 } from '../errors.js';
 import type { ImageFetcher } from '../images.js';
 import { isFinal, type JobStatus } from '../job-status.js';
+import { errorText } from '../messages.js';
 import type { Clock, Logger, WorkspaceId } from '../ports.js';
 import { jitter } from '../retry.js';
 import type { SkidioClient } from '../skidio-client.js';
@@ -55,9 +56,14 @@ export interface TurnDeps {
   stopping: AbortSignal;
 }
 
-/** A check's verdict: keep watching, or the event that ends the watch. */
-type Verdict = { kind: 'waiting'; status: ProgressStatus | undefined } | { kind: 'final'; event: Final };
+/** A check's verdict: keep watching, or the end of the job (kept in the turn while replies are owed). */
+type Verdict =
+  | { kind: 'waiting'; status: ProgressStatus | undefined }
+  | { kind: 'final'; ended: NonNullable<TurnState['ended']>; event: Final };
 type Final = (elapsedMs: number) => WatchEvent;
+
+/** A resumed watch whose last check is older than this checks once before its timeout applies. */
+const STALE_CHECK_MS = 60_000;
 
 /** Builds the turn runner the engines call. */
 export function createTurnRunner(deps: TurnDeps): RunTurn {
@@ -65,16 +71,21 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
 
   /** The timeout, then one status check. Never rejects. */
   async function check(turn: TurnState): Promise<Verdict> {
-    const waitedMs = clock.now() - turn.startedAt;
-    // Every watch checks at least once: a job that finished while the bot was down gets its images, not a
-    // timeout, however long the restart took.
-    if (turn.checks > 0 && waitedMs >= deps.timeoutMs)
-      return ended(new JobTimedOutError(turn.jobId, waitedMs));
+    const now = clock.now();
+    const waitedMs = now - turn.startedAt;
+    // Every watch checks at least once after a pause (a restart, the bot down for a while): a job that finished
+    // meanwhile gets its images, not a timeout. A completed job whose replies are owed never times out.
+    const checkedLately = turn.checks > 0 && now - (turn.lastCheckAt ?? 0) < STALE_CHECK_MS;
+    if (turn.ended?.kind !== 'completed' && checkedLately && waitedMs >= deps.timeoutMs) {
+      return ended(turn, new JobTimedOutError(turn.jobId, waitedMs));
+    }
     turn.checks++;
+    turn.lastCheckAt = now;
     try {
       const apiKey = await deps.apiKeyFor(turn.workspace);
-      if (apiKey === undefined)
-        return ended(new NoApiKeyError('no Skidio API key is set for this workspace'));
+      if (apiKey === undefined) {
+        return ended(turn, new NoApiKeyError('no Skidio API key is set for this workspace'));
+      }
       const answer = await deps.client.status(turn.jobId, apiKey, { signal: deps.stopping });
       turn.failuresInRow = 0;
       return await verdictOf(turn, answer.status, apiKey);
@@ -91,10 +102,14 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
       const resolved = await deps.images.resolve(key.jobId, sources, deps.stopping);
       const omitted = status.images.length - sources.length;
       const images = omitted > 0 ? { ...resolved, omitted } : resolved;
-      return { kind: 'final', event: (elapsedMs) => ({ kind: 'completed', images, elapsedMs }) };
+      return {
+        kind: 'final',
+        ended: { kind: 'completed' },
+        event: (elapsedMs) => ({ kind: 'completed', images, elapsedMs }),
+      };
     }
     const reason = status.state === 'failed' ? status.reason.replaceAll(apiKey, '••••') : status.state;
-    return ended(new JobFailedError(key.jobId, reason, status.state));
+    return ended(key, new JobFailedError(key.jobId, reason, status.state));
   }
 
   /** A check that threw: ridden out when it may pass, else the end of the watch. */
@@ -109,11 +124,11 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
     }
     if (error instanceof SkidioBotError) {
       log.info({ code, checks: turn.checks, reason: error.message }, 'watch ended by a failed status check');
-      return ended(error);
+      return ended(turn, error);
     }
     // A bug in the bot, not the API's fault: never retried, and people are told it is the bot's.
     log.error({ err: error, checks: turn.checks }, 'watch ended by a bug in the bot');
-    return ended(new BotBugError('the status check failed unexpectedly', { cause: error }));
+    return ended(turn, new BotBugError('the status check failed unexpectedly', { cause: error }));
   }
 
   /** Tells everyone who has not heard `status` yet: the one place "same as before" is decided. */
@@ -168,7 +183,10 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
   }
 
   /** Final replies to everyone waiting; the watch ends once nobody is left. */
-  async function finish(turn: TurnState, final: Final): Promise<TurnOutcome> {
+  async function finish(
+    turn: TurnState,
+    { ended, event: final }: Extract<Verdict, { kind: 'final' }>,
+  ): Promise<TurnOutcome> {
     const askers = await state.askers(turn);
     const outcomes = await Promise.all(askers.map((asker) => answer(turn, asker, final)));
     if (await state.endIfEmpty(turn)) return { next: 'done' };
@@ -181,18 +199,19 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
         { jobId: turn.jobId, workspace: turn.workspace, retryInMs: delayMs },
         'final replies failed; they stay recorded and are tried again',
       );
-      return { next: 'later', delayMs, state: turn };
+      return { next: 'later', delayMs, state: { ...turn, ended } };
     }
     const delayMs = outcomes.includes('elsewhere') ? CLAIMED_ELSEWHERE_DELAY_MS : 0;
-    return { next: 'later', delayMs, state: turn };
+    return { next: 'later', delayMs, state: { ...turn, ended } };
   }
 
   return async (given) => {
     const turn: TurnState = { ...given };
     try {
-      const verdict = await check(turn);
+      // A failure already told in words needs no new check to be told again.
+      const verdict = turn.ended?.kind === 'failed' ? retold(turn.ended) : await check(turn);
       if (deps.stopping.aborted) return { next: 'later', delayMs: 0, state: given };
-      if (verdict.kind === 'final') return await finish(turn, verdict.event);
+      if (verdict.kind === 'final') return await finish(turn, verdict);
       if (verdict.status && verdict.status.state !== turn.lastState) {
         turn.lastState = verdict.status.state;
         await progress(turn, verdict.status);
@@ -212,6 +231,12 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
   };
 }
 
-function ended(error: SkidioBotError): Verdict {
-  return { kind: 'final', event: (elapsedMs) => ({ kind: 'ended', error, elapsedMs }) };
+/** The end of a job without images: its words are built once, and kept for retries. */
+function ended(key: WatchKey, error: SkidioBotError): Verdict {
+  return retold({ kind: 'failed', code: error.code, text: errorText(error, key.jobId) });
+}
+
+function retold(failure: Extract<NonNullable<TurnState['ended']>, { kind: 'failed' }>): Verdict {
+  const { code, text } = failure;
+  return { kind: 'final', ended: failure, event: (elapsedMs) => ({ kind: 'ended', code, text, elapsedMs }) };
 }

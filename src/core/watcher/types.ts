@@ -3,7 +3,6 @@
  * polling curve, the caps, and the watcher's surface. The implementation is in `job-watcher.ts` and `turn.ts`.
  */
 import type { ReplySurface } from '../command.js';
-import type { SkidioBotError } from '../errors.js';
 import type { ResolvedImages } from '../images.js';
 import type { JobStatus } from '../job-status.js';
 import type { WorkspaceId } from '../ports.js';
@@ -21,7 +20,8 @@ export type ProgressStatus = Extract<JobStatus, { state: 'queued' | 'running' | 
 export type WatchEvent =
   | { kind: 'progress'; status: ProgressStatus; elapsedMs: number }
   | { kind: 'completed'; images: ResolvedImages; elapsedMs: number }
-  | { kind: 'ended'; error: SkidioBotError; elapsedMs: number };
+  /** The job ended without images; `text` says why, in the person's words (built once, kept for retries). */
+  | { kind: 'ended'; code: string; text: string; elapsedMs: number };
 
 /**
  * Someone waiting on a job, as stored: one record per person, added and removed on its own, so whichever

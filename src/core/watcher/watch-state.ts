@@ -4,8 +4,7 @@
  * key/value store (`memory-watch-state.ts`, the embedded default) and Redis with atomic scripts for several
  * instances (`src/store/redis-watch-state.ts`). One behaviour suite runs against both.
  */
-import type { JobStatus } from '../job-status.js';
-import type { StoredAsker, WatchKey } from './types.js';
+import type { ProgressStatus, StoredAsker, WatchKey } from './types.js';
 
 /** A watched job as stored. `generation` tells one watch of a job from the next one. */
 export interface StoredWatch extends WatchKey {
@@ -18,7 +17,7 @@ export type JoinOutcome =
   /** A new watch: the caller schedules its first turn. */
   | { kind: 'started'; watch: StoredWatch }
   /** The job was already watched; `lastStatus` is where it stood at its last check, if known. */
-  | { kind: 'joined'; watch: StoredWatch; lastStatus: JobStatus | undefined }
+  | { kind: 'joined'; watch: StoredWatch; lastStatus: ProgressStatus | undefined }
   /** A new watch would pass a cap; nothing was stored. */
   | { kind: 'full'; scope: 'workspace' | 'bot'; limit: number };
 
@@ -30,14 +29,17 @@ export interface WatchCaps {
 
 /** The stored watches. Every method is atomic for one key, across every instance sharing the state. */
 export interface WatchState {
-  /** Adds `asker` to the job's watch, starting the watch when there is none (within `caps`). */
+  /**
+   * Adds `asker` to the job's watch, starting the watch when there is none (within `caps`). A joiner is stored
+   * as having heard `lastStatus` in the same atomic step: the caller tells them, no turn does it again.
+   */
   join(key: WatchKey, asker: StoredAsker, caps: WatchCaps, now: number): Promise<JoinOutcome>;
   /** Everyone still waiting on the job. */
   askers(key: WatchKey): Promise<StoredAsker[]>;
   /** Rewrites one asker (what they heard, attempts, a new address); no-op when they have left. */
   updateAsker(key: WatchKey, asker: StoredAsker): Promise<void>;
-  /** Remembers where the job stood at its last check, for people who join later. */
-  setLastStatus(key: WatchKey, status: JobStatus): Promise<void>;
+  /** Remembers where the job stood at its last check (a progress state), for people who join later. */
+  setLastStatus(key: WatchKey, status: ProgressStatus): Promise<void>;
   /**
    * Takes the right to post `askerId`'s final reply for `ttlMs`; false when another instance holds it. A
    * crash between claim and post leaves the claim to expire, and the next owner of the watch posts.
