@@ -9,7 +9,11 @@ import { loadConfig } from '../../src/config.js';
 import { silentLogger } from '../../src/core/ports.js';
 import { createKeyring } from '../../src/core/secret-box.js';
 import { createWorkspaceKeyStore } from '../../src/core/workspace-key-store.js';
-import { type SimulatorOptions, type SkidioSimulator, startSkidioSimulator } from '../../src/simulator/index.js';
+import {
+  type SimulatorOptions,
+  type SkidioSimulator,
+  startSkidioSimulator,
+} from '../../src/simulator/index.js';
 import { createKeyvStore } from '../../src/store/keyv-store.js';
 import {
   DEFAULT_CHANNEL_ID,

@@ -45,6 +45,8 @@ export interface ReplySurfaceOptions {
    * pinged the requester: post only the end, never progress again.
    */
   restored?: boolean;
+  /** The stored address it was rebuilt from: kept as its `delivery`, rather than sealed again. */
+  storedAs?: unknown;
 }
 
 /** Where replies currently go. */
@@ -168,7 +170,7 @@ export function createDiscordReplySurface(
   }
 
   return {
-    delivery: discordAddressOf(delivery, deps.sealer),
+    delivery: options.storedAs ?? discordAddressOf(delivery, deps.sealer),
     progress: (reply: ProgressReply) =>
       serial(async () => {
         if (finished) return;

@@ -62,11 +62,15 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
   let stopped: Promise<void> | undefined;
   let lastPrune = clock.now();
 
+  /**
+   * The surface this process holds for `asker`, unless the stored address moved on (another instance posted
+   * the progress message this one has not seen): then it is rebuilt from the stored address.
+   */
   function surfaceOf(key: WatchKey, asker: StoredAsker): ReplySurface | undefined {
     const held = surfaces.get(asker.id);
-    if (held) return held.surface;
+    if (held && JSON.stringify(held.surface.delivery) === JSON.stringify(asker.address)) return held.surface;
     const rebuilt = surfaceFor(asker, key);
-    if (rebuilt) surfaces.set(asker.id, { surface: rebuilt, since: clock.now() });
+    if (rebuilt) surfaces.set(asker.id, { surface: rebuilt, since: held?.since ?? clock.now() });
     return rebuilt;
   }
 
