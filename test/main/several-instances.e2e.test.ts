@@ -103,4 +103,70 @@ describe.runIf(runRedis)('several instances on one Redis', () => {
     }
     expect(takeoverMs).toBeLessThan(45_000);
   });
+
+  it('survives a rolling restart of all three under 200 pending watches: one image each, no job checked twice at once', {
+    timeout: 240_000,
+  }, async () => {
+    current = await startInstanceWorld(13, {
+      env: { RATE_LIMIT_WORKSPACE_PER_MINUTE: '0', MAX_WATCHES_PER_WORKSPACE: '1000' },
+    });
+    const { world } = current;
+    for (let index = 0; index < 3; index++) await current.start();
+    const jobIds = Array.from({ length: 200 }, (_, index) => `never-roll-${index}`);
+    await Promise.all(
+      jobIds.map((jobId, index) =>
+        current?.instances[index % 3]?.slack(`status ${jobId}`, `U_PERSON_${index % 40}`),
+      ),
+    );
+    await until(
+      () => jobIds.every((jobId) => slackCallsAbout(world.slack, 'chat.postMessage', jobId).length === 1),
+      60_000,
+      'a progress message for every job',
+    );
+    jobIds.filter((_, index) => index % 2 === 0).forEach((jobId) => world.simulator.completeNow(jobId));
+    for (let index = 0; index < 3; index++) {
+      const old = current.instances[index];
+      if (!old) throw new Error('no instance');
+      old.child.kill('SIGTERM');
+      expect(await old.exited).toEqual({ code: 0, signal: null });
+      current.instances[index] = await current.start();
+      current.instances.pop();
+      if (index === 0)
+        jobIds.filter((_, n) => n % 2 === 1).forEach((jobId) => world.simulator.completeNow(jobId));
+    }
+    await until(
+      () => jobIds.every((jobId) => uploadsOf(world.slack, jobId).length >= 1),
+      90_000,
+      'all 200 images',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    for (const jobId of jobIds) {
+      expect(uploadsOf(world.slack, jobId)).toHaveLength(1);
+      // The poll curve's shortest wait is 750 ms less 25 % jitter: anything near 0 would be two at once.
+      expect(shortestGapMs(world.simulator.requests, jobId)).toBeGreaterThan(300);
+    }
+    expect(await current.redis.scard('skidio:watches')).toBe(0);
+  });
+
+  it('refuses a person’s 21st command in a minute, whichever instance receives it', {
+    timeout: 90_000,
+  }, async () => {
+    current = await startInstanceWorld(14);
+    const { world } = current;
+    for (let index = 0; index < 3; index++) await current.start();
+    for (let index = 0; index < 21; index++) await current.instances[index % 3]?.slack('help', 'U_BUSY');
+    const answers = () =>
+      world.slack.calls.filter((call) => call.method === 'chat.postEphemeral' && call.args.user === 'U_BUSY');
+    await until(() => answers().length === 21, 30_000, '21 answers');
+    const refused = answers().filter((call) => String(call.args.text).includes('faster than I take them'));
+    expect(refused).toHaveLength(1);
+    // Another person is not held back by the busy one.
+    await current.instances[0]?.slack('help', 'U_CALM');
+    await until(
+      () =>
+        world.slack.calls.some((call) => call.method === 'chat.postEphemeral' && call.args.user === 'U_CALM'),
+      10_000,
+      'an answer for someone else',
+    );
+  });
 });

@@ -100,7 +100,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
       surfaceFor = router;
     },
     async watch(key, newAsker) {
-      if (stopping.signal.aborted) throw new BotRestartingError('the bot is shutting down');
+      if (stopped) throw new BotRestartingError('the bot is shutting down');
       const now = clock.now();
       prune(now);
       const { surface, ...who } = newAsker;
@@ -137,8 +137,10 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
     idle: () => engine.idle(),
     stop(stopOptions = {}) {
       stopped ??= (async () => {
-        stopping.abort(new Error('the bot is shutting down'));
+        // Turns in flight finish (a check is not cut off half-way, so no other instance repeats it at once);
+        // what still runs after the grace period is aborted and left for the next start or another instance.
         await engine.stop(stopOptions.graceMs);
+        stopping.abort(new Error('the bot is shutting down'));
         await state.close();
       })();
       return stopped;
