@@ -47,4 +47,24 @@ describe('architecture', () => {
       }
     }
   });
+
+  it('keeps adapters off commands/ (bar the command-line entry points that wire them)', async () => {
+    for (const file of await sourceFiles('src/adapters')) {
+      if (file.endsWith('-cli.ts')) continue;
+      const bad = importsOf(await readFile(file, 'utf8')).filter((specifier) =>
+        specifier.includes('commands/'),
+      );
+      expect({ file, bad }).toEqual({ file, bad: [] });
+    }
+  });
+
+  it('keeps adapters from reading command options to find the job (replies carry it)', async () => {
+    for (const file of await sourceFiles('src/adapters')) {
+      const source = await readFile(file, 'utf8');
+      expect({ file, readsJobOption: /options\.job_id|options\[['"]job_id['"]\]/.test(source) }).toEqual({
+        file,
+        readsJobOption: false,
+      });
+    }
+  });
 });

@@ -71,10 +71,15 @@ export interface ReplySurface {
   progress(reply: ProgressReply): Promise<void>;
   /** The job's images; rejects with `ReplyNotDeliveredError` when they did not reach the platform. */
   result(reply: ResultReply): Promise<void>;
-  /** A final failure message about the command (shown where the result would have been). */
-  error(text: string): Promise<void>;
+  /**
+   * A final failure message about the command (shown where the result would have been); `jobId` when it is
+   * about a job, so that adapters learn the job from the reply, never from the command's options.
+   */
+  error(text: string, jobId?: string): Promise<void>;
   /** A message only the requester sees. */
   privateText(text: string): Promise<void>;
+  /** The conversation now waits on this job (the watcher says so once it has recorded the person). */
+  watching?(jobId: string): void;
   /** Asks the requester for a secret in a form; undefined on platforms without forms (the console). */
   openSecretForm?(command: CommandDefinition): Promise<void>;
 }

@@ -91,7 +91,7 @@ export async function reportError(
     log.error({ err: error, jobId }, 'command failed unexpectedly');
   }
   try {
-    await reply.error(known ? errorText(error, jobId) : UNEXPECTED_ERROR_TEXT);
+    await reply.error(known ? errorText(error, jobId) : UNEXPECTED_ERROR_TEXT, jobId);
   } catch (replyError) {
     log.error({ err: replyError }, 'could not deliver an error reply');
   }

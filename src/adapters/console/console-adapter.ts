@@ -43,8 +43,7 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): { run(): P
       return undefined;
     }
     const shown = echo(parsed.command, parsed.options);
-    const jobId = typeof parsed.options.job_id === 'string' ? parsed.options.job_id.trim() : undefined;
-    const reply = createConsoleReplySurface({ printer, command: shown, outDir, ...(jobId ? { jobId } : {}) });
+    const reply = createConsoleReplySurface({ printer, command: shown, outDir });
     const running = dispatch(
       { platform: 'console', workspace: CONSOLE_WORKSPACE, requester: consoleUser, ...parsed },
       reply,

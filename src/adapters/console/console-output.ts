@@ -42,10 +42,8 @@ export function createConsoleReplySurface(args: {
   printer: ConsolePrinter;
   command: string;
   outDir: string;
-  jobId?: string;
 }): ReplySurface {
   const { printer, command, outDir } = args;
-  const job = args.jobId ? { jobId: args.jobId } : {};
   return {
     delivery: { kind: 'console', command },
     async progress(reply: ProgressReply) {
@@ -75,8 +73,8 @@ export function createConsoleReplySurface(args: {
         text: reply.text,
       });
     },
-    async error(text) {
-      printer.print({ kind: 'error', command, ...job, text });
+    async error(text, jobId) {
+      printer.print({ kind: 'error', command, ...(jobId ? { jobId } : {}), text });
     },
     async privateText(text) {
       printer.print({ kind: 'text', command, text });

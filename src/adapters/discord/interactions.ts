@@ -14,7 +14,6 @@ import {
 } from 'discord.js';
 import type { CommandDefinition, CommandServices, OptionValues, Requester } from '../../core/command.js';
 import { dispatch } from '../../core/dispatch.js';
-import { validateJobId } from '../../core/job-id.js';
 import { UNEXPECTED_ERROR_TEXT } from '../../core/messages.js';
 import type { Clock, Logger } from '../../core/ports.js';
 import type { SecretBox } from '../../core/secret-box.js';
@@ -119,7 +118,6 @@ export function createInteractionHandler(
     deps.metrics?.countCommand('discord', command.path.join(' '));
     // Without an acknowledgement only a public job watch can still be answered: in the bot's own messages.
     if (!acknowledged && (privately || !command.longRunning)) return;
-    const jobId = command.longRunning ? checkedJobId(options.job_id) : undefined;
     const delivery: DiscordDelivery = {
       platform: 'discord',
       applicationId: interaction.applicationId,
@@ -130,12 +128,11 @@ export function createInteractionHandler(
       tokenExpiresAt: acknowledged ? where.receivedAt + deps.tokenLifetimeMs : 0,
       ephemeral: privately,
       attachmentSizeLimit: interaction.attachmentSizeLimit || DEFAULT_ATTACHMENT_SIZE_LIMIT,
-      ...(jobId ? { jobId } : {}),
     };
     const reply = createDiscordReplySurface(
       delivery,
       { messenger: deps.messenger, clock, logger: log, shutdown: deps.shutdown, sealer: deps.sealer },
-      { watchesJob: command.longRunning },
+      { watchesJob: false },
     );
     const requester = requesterOf(interaction);
     await dispatch(
@@ -197,13 +194,4 @@ export function createInteractionHandler(
       await answerAfterFailure(interaction);
     }
   };
-}
-
-/** The job id for the bot's own messages, only when it is valid (it is shown in channel messages). */
-function checkedJobId(value: unknown): string | undefined {
-  try {
-    return typeof value === 'string' ? validateJobId(value) : undefined;
-  } catch {
-    return undefined;
-  }
 }

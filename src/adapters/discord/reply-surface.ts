@@ -38,7 +38,10 @@ export interface ReplySurfaceDeps {
 
 /** How the surface is used. */
 export interface ReplySurfaceOptions {
-  /** A job watch: replies outlive the token, so the handover is armed. */
+  /**
+   * Rebuilt for a job watch: replies outlive the token, so the handover is armed at once. A live surface arms
+   * it when the watcher says it watches a job (`watching`).
+   */
   watchesJob: boolean;
   /**
    * Rebuilt after a restart. Past the lifetime, the earlier process already announced the handover and
@@ -54,13 +57,19 @@ type Route = 'interaction' | 'messages' | 'nowhere';
 
 /** Builds the surface for a conversation. */
 export function createDiscordReplySurface(
-  delivery: DiscordDelivery,
+  given: DiscordDelivery,
   deps: ReplySurfaceDeps,
   options: ReplySurfaceOptions,
 ): ReplySurface {
   const { messenger, clock } = deps;
-  const { jobId, ephemeral: privately, applicationId, interactionToken } = delivery;
-  const log = deps.logger.child({ jobId, channel: delivery.channelId, user: delivery.requesterId });
+  // Its own copy: the job id is learned from the first reply about a job, and the bot's messages read it here.
+  const delivery: DiscordDelivery = { ...given };
+  const { ephemeral: privately, applicationId, interactionToken } = delivery;
+  const log = deps.logger.child({ channel: delivery.channelId, user: delivery.requesterId });
+  const learnJob = (jobId: string | undefined) => {
+    delivery.jobId ??= jobId;
+  };
+  let armed = false;
   const bot = createBotMessages(delivery, messenger, log);
   const limits = uploadLimits(delivery.attachmentSizeLimit);
   const handoverTimer = new AbortController();
@@ -110,7 +119,9 @@ export function createDiscordReplySurface(
         ? `cannot DM the requester: ${what} of a private check cannot be delivered once the token expires`
         : `the bot may not post in this channel: ${what} cannot be delivered once the token expires`,
     );
-    await tryEditOriginal([lastProgress, cannotPostNotice(privately, jobId)].filter(Boolean).join('\n'));
+    await tryEditOriginal(
+      [lastProgress, cannotPostNotice(privately, delivery.jobId)].filter(Boolean).join('\n'),
+    );
   }
 
   async function showProgress(text: string): Promise<void> {
@@ -126,7 +137,7 @@ export function createDiscordReplySurface(
     log.info({ reason }, 'replies move from the interaction to bot messages');
     if (options.restored && reason === 'lifetime') quiet = true;
     if (quiet || finished) return;
-    const text = lastProgress ?? stillWatchingText(jobId);
+    const text = lastProgress ?? stillWatchingText(delivery.jobId);
     await showProgress(text);
     if (route === 'messages') await tryEditOriginal(`${text}\n${handoverNotice(privately)}`);
   }
@@ -161,18 +172,23 @@ export function createDiscordReplySurface(
     }
   }
 
-  if (options.watchesJob) {
+  /** A job watch's replies outlive the token: hand over to the bot's messages a little before it dies. */
+  function armHandover(): void {
+    if (armed) return;
+    armed = true;
     const wait = Math.max(0, delivery.tokenExpiresAt - clock.now());
     clock.sleep(wait, AbortSignal.any([handoverTimer.signal, deps.shutdown])).then(
       () => serial(async () => (finished ? undefined : handOver('lifetime'))),
       () => undefined,
     );
   }
+  if (options.watchesJob) armHandover();
 
   return {
-    delivery: options.storedAs ?? discordAddressOf(delivery, deps.sealer),
+    delivery: options.storedAs ?? discordAddressOf(given, deps.sealer),
     progress: (reply: ProgressReply) =>
       serial(async () => {
+        learnJob(reply.jobId);
         if (finished) return;
         lastProgress = reply.text;
         if (lifetimeOver()) await handOver('lifetime');
@@ -192,6 +208,7 @@ export function createDiscordReplySurface(
       }),
     result: (reply: ResultReply) =>
       serial(async () => {
+        learnJob(reply.jobId);
         const result = { jobId: reply.jobId, text: reply.text, files: reply.images.files, limits };
         const interaction: ResultPoster = {
           // The requester is mentioned in the text; nobody else may be pinged by it.
@@ -204,15 +221,18 @@ export function createDiscordReplySurface(
           () => bot.postResult((poster) => postResult(poster, result, log)),
         );
       }, true),
-    error: (text: string) =>
-      serial(
-        () =>
-          deliverFinal(
-            () => editOriginal({ content: text }),
-            () => bot.postText(text),
-          ),
-        true,
-      ),
+    error: (text: string, jobId?: string) =>
+      serial(() => {
+        learnJob(jobId);
+        return deliverFinal(
+          () => editOriginal({ content: text }),
+          () => bot.postText(text),
+        );
+      }, true),
+    watching(jobId: string) {
+      learnJob(jobId);
+      armHandover();
+    },
     privateText: (text: string) =>
       serial(async () => {
         await editOriginal({ content: text }).catch((error: unknown) =>

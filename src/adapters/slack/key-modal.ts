@@ -6,9 +6,9 @@
  * https://docs.slack.dev/surfaces/modals#handling_submissions
  */
 import type { App, types, webApi } from '@slack/bolt';
-import { validateApiKey } from '../../../commands/index.js';
 import { commandName } from '../../core/command.js';
-import { dispatch } from '../../core/dispatch.js';
+import { dispatch, validateOptions } from '../../core/dispatch.js';
+import { BadInputError } from '../../core/errors.js';
 import { learnBotIdentity, type SlackListenerDeps, slackRequester } from './listener-context.js';
 import { createSlackReplySurface } from './reply-surface.js';
 import { slackWorkspaceId } from './slack-identity.js';
@@ -64,7 +64,10 @@ export function registerKeyModal(app: App, deps: SlackListenerDeps): void {
     services.secrets.add(raw.trim());
     let key: string;
     try {
-      key = validateApiKey(raw);
+      // The command's own validation, so the form refuses exactly what `/skidio key set <key>` refuses.
+      const value = keySet && validateOptions(keySet, { key: raw }).key;
+      if (typeof value !== 'string') throw new BadInputError('Type the Skidio API key.');
+      key = value;
     } catch (error) {
       await ack({ response_action: 'errors', errors: { [KEY_BLOCK_ID]: (error as Error).message } });
       return;

@@ -114,6 +114,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
         surfaces.delete(asker.id);
         throw new TooManyWatchesError(outcome.scope, outcome.limit);
       }
+      surface.watching?.(key.jobId);
       if (outcome.kind === 'started') {
         await engine.add(firstTurn(outcome.watch, schedule.initialDelayMs));
         return;

@@ -40,7 +40,7 @@ export async function tell(
         return true;
       }
       case 'ended':
-        await surface.error(event.text);
+        await surface.error(event.text, jobId);
         return true;
     }
   } catch (error) {
@@ -63,7 +63,7 @@ export async function tellGaveUp(
 ): Promise<void> {
   const text = `⚠️ Job \`${key.jobId}\` finished, but I could not post its result here after ${attempts} tries. Run \`/skidio status ${key.jobId}\` to try again.`;
   await surface
-    .error(text)
+    .error(text, key.jobId)
     .catch((error: unknown) =>
       logger.warn({ err: error, jobId: key.jobId }, 'could not say that a result was given up on'),
     );
