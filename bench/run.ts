@@ -12,6 +12,7 @@ import { measureAckLatency } from './figures/ack-latency.js';
 import { measureCoalescing } from './figures/coalescing.js';
 import { measureColdStart } from './figures/cold-start.js';
 import { measureImageRelay } from './figures/image-relay.js';
+import { measureInstances } from './figures/instances.js';
 import { measureNotificationDelay } from './figures/notification-delay.js';
 import { measureScale } from './figures/scale.js';
 
@@ -22,6 +23,7 @@ const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
   4: measureScale,
   5: measureImageRelay,
   6: measureColdStart,
+  7: measureInstances,
 };
 
 const { values } = parseArgs({

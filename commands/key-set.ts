@@ -36,7 +36,7 @@ export const keySetCommand: CommandDefinition = {
   async handler({ invocation, reply, services }) {
     const key = invocation.options.key;
     if (typeof key !== 'string') {
-      if (reply.openSecretForm) return reply.openSecretForm(keySetCommand);
+      if (reply.openSecretForm) return reply.openSecretForm();
       throw new BadInputError('Give the key after the command: `/skidio key set <key>`.');
     }
     await services.keys.set(invocation.workspace, key, invocation.requester.mention);

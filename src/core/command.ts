@@ -1,11 +1,10 @@
 /**
- * The platform-neutral shape of a command, the invocation an adapter builds from a platform event, and the
- * reply surface an adapter implements. Commands in `commands/` are written against these types only.
+ * The platform-neutral shape of a command and the invocation an adapter builds from a platform event. Commands
+ * in `commands/` are written against these types and the reply surface (`reply-surface.ts`) only.
  */
 import type { CommandGate } from './command-gate.js';
-import type { ResolvedImages } from './images.js';
-import type { JobStatus } from './job-status.js';
 import type { Clock, Logger, WorkspaceId } from './ports.js';
+import type { ReplySurface } from './reply-surface.js';
 import type { JobWatcher } from './watcher/types.js';
 import type { WorkspaceKeyStore } from './workspace-key-store.js';
 
@@ -42,57 +41,6 @@ export interface Invocation {
   requester: Requester;
   command: CommandDefinition;
   options: OptionValues;
-}
-
-/** A progress update for one job. */
-export interface ProgressReply {
-  jobId: string;
-  status: Extract<JobStatus, { state: 'queued' | 'running' | 'unknown' }>;
-  elapsedMs: number;
-  text: string;
-}
-
-/** A finished job's images, with the line that goes with them. */
-export interface ResultReply {
-  jobId: string;
-  images: ResolvedImages;
-  text: string;
-}
-
-/**
- * Where replies go. One surface per invocation; the adapter decides how each reply looks on its platform.
- * `delivery` is the adapter's JSON address of this conversation, stored with a watch so replies can resume
- * after a restart. Failures are the surface's to log and, where it can, to tell the person; only `result`
- * and `error` may reject, with `ReplyNotDeliveredError`, when the platform did not take the reply for a reason
- * that may pass: the job watcher then keeps it owed and tries again.
- */
-export interface ReplySurface {
-  readonly delivery: unknown;
-  progress(reply: ProgressReply): Promise<void>;
-  /** The job's images; rejects with `ReplyNotDeliveredError` when they did not reach the platform. */
-  result(reply: ResultReply): Promise<void>;
-  /**
-   * A final failure message about the command (shown where the result would have been); `jobId` when it is
-   * about a job, so that adapters learn the job from the reply, never from the command's options.
-   */
-  error(text: string, jobId?: string): Promise<void>;
-  /** A message only the requester sees. */
-  privateText(text: string): Promise<void>;
-  /** The conversation now waits on this job (the watcher says so once it has recorded the person). */
-  watching?(jobId: string): void;
-  /** Asks the requester for a secret in a form; undefined on platforms without forms (the console). */
-  openSecretForm?(command: CommandDefinition): Promise<void>;
-}
-
-/**
- * A final reply did not reach the platform (5xx or network failure after the platform library's own
- * retries, or the adapter stopping). Not shown to anyone: the watcher keeps the reply owed, in the store,
- * and tries again. A surface that knows the reply can never be delivered (no permission to post there)
- * tells the person and resolves instead.
- */
-export class ReplyNotDeliveredError extends Error {
-  override readonly name = 'ReplyNotDeliveredError';
-  readonly code = 'reply_not_delivered';
 }
 
 /** Per-person and per-workspace command rates; `consume` throws `TooManyCommandsError` when one is used up. */
@@ -150,3 +98,10 @@ export function usageOf(command: CommandDefinition): string {
   );
   return ['/skidio', ...command.path, ...options].join(' ');
 }
+
+export {
+  type ProgressReply,
+  ReplyNotDeliveredError,
+  type ReplySurface,
+  type ResultReply,
+} from './reply-surface.js';

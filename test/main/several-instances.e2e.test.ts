@@ -123,7 +123,7 @@ describe.runIf(runRedis)('several instances on one Redis', () => {
       60_000,
       'a progress message for every job',
     );
-    jobIds.filter((_, index) => index % 2 === 0).forEach((jobId) => world.simulator.completeNow(jobId));
+    for (const jobId of jobIds.filter((_, index) => index % 2 === 0)) world.simulator.completeNow(jobId);
     for (let index = 0; index < 3; index++) {
       const old = current.instances[index];
       if (!old) throw new Error('no instance');
@@ -131,8 +131,9 @@ describe.runIf(runRedis)('several instances on one Redis', () => {
       expect(await old.exited).toEqual({ code: 0, signal: null });
       current.instances[index] = await current.start();
       current.instances.pop();
-      if (index === 0)
-        jobIds.filter((_, n) => n % 2 === 1).forEach((jobId) => world.simulator.completeNow(jobId));
+      if (index === 0) {
+        for (const jobId of jobIds.filter((_, n) => n % 2 === 1)) world.simulator.completeNow(jobId);
+      }
     }
     await until(
       () => jobIds.every((jobId) => uploadsOf(world.slack, jobId).length >= 1),

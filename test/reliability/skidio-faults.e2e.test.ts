@@ -179,7 +179,7 @@ describe('Skidio API faults, through the whole bot', () => {
       );
       const ended = world.log
         .entries()
-        .find((entry) => entry.msg === 'watch ended by an API answer' && entry.jobId === jobId);
+        .find((entry) => entry.msg === 'watch ended by a failed status check' && entry.jobId === jobId);
       expect(ended).toMatchObject({ code, checks: 1 });
     },
   );
@@ -193,7 +193,7 @@ describe('Skidio API faults, through the whole bot', () => {
     expect(statusChecks(world, jobId)).toHaveLength(1);
     const ended = world.log
       .entries()
-      .find((entry) => entry.msg === 'watch ended by an API answer' && entry.jobId === jobId);
+      .find((entry) => entry.msg === 'watch ended by a failed status check' && entry.jobId === jobId);
     expect(ended).toMatchObject({
       code: 'unreadable_response',
       reason: `Skidio API answer is larger than ${BODY_CAP} bytes`,
@@ -268,7 +268,7 @@ describe('Skidio API faults, through the whole bot', () => {
     expect(slackText(final)).toBe(UNAVAILABLE);
     const ended = world.log
       .entries()
-      .find((entry) => entry.msg === 'watch ended by an API answer' && entry.jobId === jobId);
+      .find((entry) => entry.msg === 'watch ended by a failed status check' && entry.jobId === jobId);
     expect(ended).toMatchObject({ code: 'upstream_unavailable' });
   });
 
@@ -306,7 +306,7 @@ describe('Skidio API unreachable or stalled', () => {
       'network_failed',
       'network_failed',
     ]);
-    const ended = world.log.entries().find((entry) => entry.msg === 'watch ended by an API answer');
+    const ended = world.log.entries().find((entry) => entry.msg === 'watch ended by a failed status check');
     expect(ended).toMatchObject({
       code: 'network_failed',
       reason: 'could not reach the Skidio API: ECONNREFUSED',
@@ -331,7 +331,7 @@ describe('Skidio API unreachable or stalled', () => {
       expect(server.connections.map((connection) => connection.abandoned)).toEqual([true, true]),
     );
     for (const connection of server.connections) expect(connection.bytesSent).toBeGreaterThanOrEqual(2);
-    const ended = world.log.entries().find((entry) => entry.msg === 'watch ended by an API answer');
+    const ended = world.log.entries().find((entry) => entry.msg === 'watch ended by a failed status check');
     expect(ended).toMatchObject({
       code: 'network_failed',
       reason: 'could not reach the Skidio API: timed out after 2500 ms',

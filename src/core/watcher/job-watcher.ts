@@ -5,10 +5,11 @@
  * hears every status change and the end once.
  */
 import { randomUUID } from 'node:crypto';
-import type { ReplySurface } from '../command.js';
+import { setMaxListeners } from 'node:events';
 import { BotRestartingError, TooManyWatchesError } from '../errors.js';
 import type { ImageFetcher } from '../images.js';
 import { type Clock, type Logger, silentLogger, systemClock, type WorkspaceId } from '../ports.js';
+import type { ReplySurface } from '../reply-surface.js';
 import type { SkidioClient } from '../skidio-client.js';
 import { firstTurn, type WatchEngine } from './engine.js';
 import { tell } from './replies.js';
@@ -56,6 +57,8 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
   const limits: WatchLimits = { ...defaultWatchLimits, ...options.limits };
   const caps = { perWorkspace: limits.maxWatchesPerWorkspace, total: limits.maxWatchesTotal };
   const stopping = new AbortController();
+  // Every check in flight listens on this one signal by design; Node's leak warning counts them as suspicious.
+  setMaxListeners(0, stopping.signal);
   /** Surfaces this process holds: live ones of commands it took, and ones it rebuilt from the store. */
   const surfaces = new Map<string, { surface: ReplySurface; since: number }>();
   let surfaceFor: SurfaceFor = () => undefined;

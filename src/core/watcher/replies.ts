@@ -2,9 +2,10 @@
  * Turns what a watch learned into words on one person's reply surface: progress, the images, or why there
  * are none. The one place a watch event becomes a reply, whichever platform and whichever instance.
  */
-import type { ReplySurface } from '../command.js';
+
 import { completedText, progressText } from '../messages.js';
 import type { Logger } from '../ports.js';
+import type { ReplySurface } from '../reply-surface.js';
 import type { StoredAsker, WatchEvent, WatchKey } from './types.js';
 
 /**

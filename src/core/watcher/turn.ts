@@ -4,7 +4,7 @@
  * claim, so that across instances and crashes each person gets each result once. A turn returns when the
  * next one is due; the engine (in-process or BullMQ) runs it then, on whichever instance holds the watch.
  */
-import type { ReplySurface } from '../command.js';
+
 import {
   BotBugError,
   isTransient,
@@ -17,6 +17,7 @@ import type { ImageFetcher } from '../images.js';
 import { isFinal, type JobStatus } from '../job-status.js';
 import { errorText } from '../messages.js';
 import type { Clock, Logger, WorkspaceId } from '../ports.js';
+import type { ReplySurface } from '../reply-surface.js';
 import { jitter } from '../retry.js';
 import type { SkidioClient } from '../skidio-client.js';
 import type { RunTurn, TurnOutcome, TurnState } from './engine.js';

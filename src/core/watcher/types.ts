@@ -2,10 +2,11 @@
  * The watcher's public shapes: a watched job's key, a person waiting on it as stored, what they hear, the
  * polling curve, the caps, and the watcher's surface. The implementation is in `job-watcher.ts` and `turn.ts`.
  */
-import type { ReplySurface } from '../command.js';
+
 import type { ResolvedImages } from '../images.js';
 import type { JobStatus } from '../job-status.js';
 import type { WorkspaceId } from '../ports.js';
+import type { ReplySurface } from '../reply-surface.js';
 
 /** One watched job: a job id is only meaningful with the workspace whose key asks about it. */
 export interface WatchKey {
