@@ -1,11 +1,35 @@
 import { defineConfig } from 'vitest/config';
 
+/** Tests that start several bot processes at once: they run after the rest, one file at a time. */
+const SEVERAL_PROCESSES = ['test/main/several-instances.e2e.test.ts', 'test/main/gateway-lease.e2e.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // End-to-end tests start real servers; two cores run them best a few at a time.
-    maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'bot',
+          include: ['test/**/*.test.ts'],
+          exclude: SEVERAL_PROCESSES,
+          // End-to-end tests start real servers; two cores run them best a few at a time.
+          maxWorkers: 2,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'several-instances',
+          include: SEVERAL_PROCESSES,
+          // Three bot processes and the fakes already fill two cores: nothing else runs beside them.
+          fileParallelism: false,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

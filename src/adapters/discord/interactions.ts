@@ -26,6 +26,9 @@ import type { DiscordMessenger } from './messenger.js';
 import { createDiscordReplySurface } from './reply-surface.js';
 import { SERVERS_ONLY_TEXT, UNKNOWN_COMMAND_TEXT } from './texts.js';
 
+/** How long an interaction id is remembered: Discord keeps an interaction answerable for 15 minutes. */
+const INTERACTION_MEMORY_MS = 15 * 60_000;
+
 /** What the handler needs. */
 export interface InteractionHandlerDeps {
   services: CommandServices;
@@ -83,21 +86,21 @@ export function createInteractionHandler(
   }
 
   /**
-   * Defers the reply. 'late' when Discord no longer knows the interaction (3 s passed); 'taken' when it was
-   * acknowledged already: a duplicate delivery (a gateway replay), or another instance of the bot (a rolling
-   * deploy) got it first. That one answers; answering too would post the result twice.
+   * Defers the reply. 'late' when Discord no longer knows the interaction (3 s passed). Discord saying it was
+   * acknowledged already, for an interaction this process sees for the first time (replays are dropped before
+   * this), means the REST client timed out on a deferral Discord did take and sent it again: it is deferred.
    */
   async function acknowledge(
     interaction: GuildInteraction,
     privately: boolean,
-  ): Promise<'deferred' | 'late' | 'taken'> {
+  ): Promise<'deferred' | 'late'> {
     try {
       await interaction.deferReply(privately ? { flags: MessageFlags.Ephemeral } : {});
       return 'deferred';
     } catch (error) {
       if (isAlreadyAcknowledged(error)) {
-        log.info(describeDiscordError(error), 'interaction already acknowledged elsewhere; leaving it');
-        return 'taken';
+        log.info(describeDiscordError(error), 'the deferral was retried after Discord had taken it');
+        return 'deferred';
       }
       log.warn(describeDiscordError(error), 'could not acknowledge an interaction in time');
       return 'late';
@@ -112,7 +115,6 @@ export function createInteractionHandler(
     privately: boolean,
   ): Promise<void> {
     const acknowledgement = await acknowledge(interaction, privately);
-    if (acknowledgement === 'taken') return;
     const acknowledged = acknowledgement === 'deferred';
     if (acknowledged) deps.metrics?.observeAck('discord', clock.now() - where.receivedAt);
     deps.metrics?.countCommand('discord', command.path.join(' '));
@@ -180,7 +182,23 @@ export function createInteractionHandler(
     }
   }
 
+  /** Interactions seen lately, by id: a gateway replay delivers one again, and it must be answered once. */
+  const seen = new Map<string, number>();
+  function firstDelivery(id: string): boolean {
+    const now = clock.now();
+    if (seen.size > 1_000) {
+      for (const [known, at] of seen) if (now - at > INTERACTION_MEMORY_MS) seen.delete(known);
+    }
+    if (seen.has(id)) return false;
+    seen.set(id, now);
+    return true;
+  }
+
   return async (interaction) => {
+    if (!firstDelivery(interaction.id)) {
+      log.info({ interaction: interaction.id }, 'an interaction delivered again; answered once already');
+      return;
+    }
     try {
       if (interaction.isChatInputCommand()) {
         if (interaction.commandName === SKIDIO_COMMAND_NAME) await onCommand(interaction);

@@ -92,13 +92,21 @@ export function restHandler(state: FakeState, log: RequestLog, routes: readonly 
     authorization: string | undefined,
   ): RouteResult => {
     const override = log.takeOverride(method, path);
-    if (override) return injected(override);
+    if (override && !override.afterRoute) return injected(override);
     const found = matchRoute(routes, method, path);
     if (!found) return { status: 404, json: { message: 'Unknown route', code: 0 } };
     if (found.route.auth && !/^Bot \S+$/.test(authorization ?? '')) {
       return { status: 401, json: { message: '401: Unauthorized', code: 0 } };
     }
-    return found.route.handle({ params: found.params, query, json: parsed.json, files: parsed.files, state });
+    const result = found.route.handle({
+      params: found.params,
+      query,
+      json: parsed.json,
+      files: parsed.files,
+      state,
+    });
+    // The route ran (Discord took the request) but its answer is replaced, as when the answer was lost.
+    return override ? injected(override) : result;
   };
 
   return (request: IncomingMessage, response: ServerResponse): void => {

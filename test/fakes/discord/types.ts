@@ -62,6 +62,8 @@ export interface InjectedResponse {
   status: number;
   json?: unknown;
   headers?: Record<string, string>;
+  /** Run the route first (its state changes stand) and answer this instead: Discord took it, the answer was lost. */
+  afterRoute?: boolean;
 }
 
 /** A user object as Discord sends it. */
