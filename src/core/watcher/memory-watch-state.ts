@@ -10,6 +10,22 @@ import type { JoinOutcome, StoredWatch, WatchCaps, WatchState } from './watch-st
 
 const WATCH_PREFIX = 'watcher:watch:';
 const ASKER_PREFIX = 'watcher:asker:';
+/** Where versions before the watcher's rebuild kept a watch: one record with everyone in it. */
+const EARLIER_PREFIX = 'watch:';
+
+/** A watch as versions before the rebuild stored it. */
+interface EarlierWatch {
+  workspace: string;
+  jobId: string;
+  startedAt: number;
+  subscribers: {
+    id: string;
+    requesterId: string;
+    joinedAt: number;
+    delivery: unknown;
+    finalAttempts?: number;
+  }[];
+}
 
 interface Held {
   watch: StoredWatch;
@@ -29,6 +45,33 @@ export function createMemoryWatchState(store: KeyValueStore): WatchState {
   const generations = new Map<string, number>();
   let loaded: Promise<void> | undefined;
 
+  /** Takes over watches an earlier version left, so an upgrade answers everyone they were waiting for. */
+  async function adoptEarlierWatches(): Promise<void> {
+    const earlier: [string, EarlierWatch][] = [];
+    for await (const entry of store.entries<EarlierWatch>(EARLIER_PREFIX)) earlier.push(entry);
+    for (const [key, old] of earlier) {
+      const text = watchKeyText(old);
+      if (!held.has(text) && Array.isArray(old.subscribers) && old.subscribers.length > 0) {
+        const watch: StoredWatch = {
+          workspace: old.workspace,
+          jobId: old.jobId,
+          startedAt: old.startedAt,
+          generation: 1,
+        };
+        const askers = old.subscribers.map((subscriber) => adoptedAsker(subscriber));
+        held.set(text, {
+          watch,
+          askers: new Map(askers.map((asker) => [asker.id, asker])),
+          lastStatus: undefined,
+        });
+        generations.set(text, 1);
+        await store.set(`${WATCH_PREFIX}${text}`, watch);
+        for (const asker of askers) await store.set(askerKey(text, asker.id), asker);
+      }
+      await store.delete(key);
+    }
+  }
+
   async function load(): Promise<void> {
     const askers: [string, StoredAsker][] = [];
     for await (const [, watch] of store.entries<StoredWatch>(WATCH_PREFIX)) {
@@ -43,6 +86,7 @@ export function createMemoryWatchState(store: KeyValueStore): WatchState {
       if (entry) entry.askers.set(asker.id, asker);
       else await store.delete(key);
     }
+    await adoptEarlierWatches();
   }
   const ready = () => {
     loaded ??= load();
@@ -129,5 +173,23 @@ export function createMemoryWatchState(store: KeyValueStore): WatchState {
       return [...held.values()].map((entry) => entry.watch);
     },
     async close() {},
+  };
+}
+
+/** A person of an earlier version's watch: its platform read from the address the adapter stored then. */
+function adoptedAsker(subscriber: EarlierWatch['subscribers'][number]): StoredAsker {
+  const address = subscriber.delivery as { platform?: unknown; kind?: unknown } | null;
+  const platform = String(address?.platform ?? address?.kind ?? 'unknown');
+  // Earlier versions kept Discord's interaction token as it was; it is not carried over (nothing here could
+  // seal it), so such a person is answered in the bot's own channel messages.
+  const { interactionToken: _dropped, ...kept } = (address ?? {}) as Record<string, unknown>;
+  return {
+    id: subscriber.id,
+    platform,
+    requesterId: subscriber.requesterId,
+    mention: platform === 'console' ? 'you' : `<@${subscriber.requesterId}>`,
+    joinedAt: subscriber.joinedAt,
+    address: kept,
+    ...(subscriber.finalAttempts ? { finalAttempts: subscriber.finalAttempts } : {}),
   };
 }
