@@ -23,7 +23,6 @@ async function measure(instanceCount: number): Promise<FigureResult> {
       RATE_LIMIT_USER_PER_MINUTE: '0',
       RATE_LIMIT_WORKSPACE_PER_MINUTE: '0',
       MAX_WATCHES_PER_WORKSPACE: String(WATCHES),
-      LOG_LEVEL: 'warn',
     },
   });
   try {

@@ -82,7 +82,13 @@ export async function startBotProcess(
     });
 
   const bot: BotProcess = { child, logs, stderr: () => stderr, waitForLog, exited };
-  await waitForLog((line) => line.msg === 'skidio-bot is ready', readyTimeoutMs);
+  try {
+    await waitForLog((line) => line.msg === 'skidio-bot is ready', readyTimeoutMs);
+  } catch (error) {
+    // A bot that never got ready is still a process: left behind, it would hold ports and queue jobs.
+    await killBotProcess(bot);
+    throw error;
+  }
   return bot;
 }
 
