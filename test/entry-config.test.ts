@@ -49,7 +49,12 @@ describe('.env', () => {
   });
 
   it('is read by one shared helper in every entry point, and by nothing else', async () => {
-    const entries = ['src/main.ts', 'src/adapters/console/cli.ts', 'src/adapters/discord/register-cli.ts'];
+    const entries = [
+      'src/main.ts',
+      'src/adapters/console/cli.ts',
+      'src/adapters/discord/register-cli.ts',
+      'src/keys-cli.ts',
+    ];
     for (const file of entries) {
       expect({ file, shared: (await readFile(file, 'utf8')).includes('readEntryConfig()') }).toEqual({
         file,
