@@ -7,16 +7,10 @@ import { readEntryConfig } from '../../entry-config.js';
 import { createLogger, SecretRegistry } from '../../logging.js';
 import { createBotServices } from '../../services.js';
 import { createConsoleAdapter } from './console-adapter.js';
-import { parseConsoleArgs } from './console-args.js';
+import { readConsoleArgsOrExit } from './console-args.js';
 
 async function main(): Promise<void> {
-  let args: { outDir: string; json: boolean };
-  try {
-    args = parseConsoleArgs(process.argv.slice(2));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\nUsage: npm run console -- [--out DIR] [--json]\n`);
-    process.exit(2);
-  }
+  const args = readConsoleArgsOrExit(process.argv.slice(2), 'console');
   const secrets = new SecretRegistry();
   const config = readEntryConfig();
   for (const secret of configSecrets(config)) secrets.add(secret);
