@@ -7,6 +7,7 @@ import {
   isTransient,
   JobFailedError,
   JobTimedOutError,
+  NetworkError,
   NoApiKeyError,
   SkidioBotError,
   UpstreamUnavailableError,
@@ -91,7 +92,12 @@ export function createStatusChecks<W extends CheckedWatch>(deps: StatusCheckDeps
         return false;
       }
       if (error instanceof SkidioBotError) {
-        log.info({ code, checks: watch.checks, reason: error.message }, 'watch ended by an API answer');
+        // A refused or cut connection is no answer from the API: say which it was.
+        const ended =
+          error instanceof NetworkError
+            ? 'watch ended: the Skidio API could not be reached'
+            : 'watch ended by an API answer';
+        log.info({ code, checks: watch.checks, reason: error.message }, ended);
         await end(watch, error);
       } else {
         log.error({ err: error, checks: watch.checks }, 'watch ended by an unexpected error');

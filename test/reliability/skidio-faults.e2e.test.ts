@@ -179,8 +179,13 @@ describe('Skidio API faults, through the whole bot', () => {
       );
       const ended = world.log
         .entries()
-        .find((entry) => entry.msg === 'watch ended by an API answer' && entry.jobId === jobId);
-      expect(ended).toMatchObject({ code, checks: 1 });
+        .find((entry) => String(entry.msg).startsWith('watch ended') && entry.jobId === jobId);
+      // A connection that failed is not an answer from the API, and the log line says which it was.
+      const msg =
+        code === 'network_failed'
+          ? 'watch ended: the Skidio API could not be reached'
+          : 'watch ended by an API answer';
+      expect(ended).toMatchObject({ msg, code, checks: 1 });
     },
   );
 
@@ -306,7 +311,9 @@ describe('Skidio API unreachable or stalled', () => {
       'network_failed',
       'network_failed',
     ]);
-    const ended = world.log.entries().find((entry) => entry.msg === 'watch ended by an API answer');
+    const ended = world.log
+      .entries()
+      .find((entry) => entry.msg === 'watch ended: the Skidio API could not be reached');
     expect(ended).toMatchObject({
       code: 'network_failed',
       reason: 'could not reach the Skidio API: ECONNREFUSED',
@@ -331,7 +338,9 @@ describe('Skidio API unreachable or stalled', () => {
       expect(server.connections.map((connection) => connection.abandoned)).toEqual([true, true]),
     );
     for (const connection of server.connections) expect(connection.bytesSent).toBeGreaterThanOrEqual(2);
-    const ended = world.log.entries().find((entry) => entry.msg === 'watch ended by an API answer');
+    const ended = world.log
+      .entries()
+      .find((entry) => entry.msg === 'watch ended: the Skidio API could not be reached');
     expect(ended).toMatchObject({
       code: 'network_failed',
       reason: 'could not reach the Skidio API: timed out after 2500 ms',
