@@ -123,7 +123,7 @@ describe('Skidio API faults, through the whole bot', () => {
       fault: { status: 429, body: { error: 'slow down' }, headers: { 'Retry-After': '0.05' } },
       times: 4,
       attempts: 4,
-      says: '🐢 The Skidio API is rate-limiting this workspace. Try again in 1 s.',
+      says: '🐢 The Skidio API is rate-limiting this server. Try again in 1 s.',
       code: 'rate_limited',
     },
     {
