@@ -76,6 +76,18 @@ describe('start-up failures', () => {
     expect(result.stdout + result.stderr).not.toContain('hunter2-redis-pass');
   });
 
+  it('warns once, before anything else, when KEY_ENCRYPTION_SECRET is unset', async () => {
+    await writeFile(join(dir, 'b-file'), 'not a directory');
+    const result = await startMain({
+      KEY_ENCRYPTION_SECRET: '',
+      STORE_URL: `sqlite://${join(dir, 'b-file', 'skidio.sqlite')}`,
+    });
+    const warnings = result.lines.filter((line) => line.level === 40);
+    expect(warnings.map((line) => line.msg)).toEqual([
+      'KEY_ENCRYPTION_SECRET is not set: admins cannot set API keys until it is (16+ random characters, e.g. `openssl rand -base64 32`).',
+    ]);
+  });
+
   it('a port already taken (EADDRINUSE) names PORT and the fix; the stack is there at debug level', async () => {
     const taken: Server = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '0.0.0.0', resolve));
