@@ -169,6 +169,18 @@ describe('Dockerfile', () => {
       const writeData = await sh('touch data/probe', { cwd: appDir, env: runEnv, asRuntimeUser: true });
       expect(writeData.code).toBe(0);
       await access(join(appDir, 'data', 'skidio.sqlite'));
+      // The documented commands work in the image too (`docker exec … npm run -s keys -- check`).
+      const keys = await sh('npm run -s keys -- check', {
+        cwd: appDir,
+        env: { ...runEnv, npm_config_update_notifier: 'false' },
+        asRuntimeUser: true,
+        timeoutMs: 30_000,
+      });
+      expect({ code: keys.code, stdout: keys.stdout, stderr: keys.stderr }).toEqual({
+        code: 0,
+        stdout: '0 stored API keys, all readable.\n',
+        stderr: '',
+      });
     } finally {
       // `docker stop`: SIGTERM to PID 1, then SIGKILL after the stop timeout (15 s documented).
       bot.child.kill('SIGTERM');
