@@ -96,6 +96,14 @@ describe('Dockerfile', () => {
     expect(of('COPY').filter((args) => args.includes('--chown'))).toEqual([]);
   });
 
+  it('comes with a compose file whose Redis keeps everything and whose bot gets more than 10 s to stop', async () => {
+    const compose = await readFile(join(repoRoot, 'docker-compose.yml'), 'utf8');
+    expect(compose).toMatch(/"--maxmemory-policy", "noeviction"/);
+    expect(compose).toMatch(/"--appendonly", "yes"/);
+    expect(compose).toMatch(/STORE_URL: redis:\/\/redis:6379/);
+    expect(Number(/stop_grace_period: (\d+)s/.exec(compose)?.[1])).toBeGreaterThan(10);
+  });
+
   it('builds with the build stage’s own commands, then serves as an unprivileged user and passes HEALTHCHECK', async () => {
     const buildEnv = npmEnv(await sqlitePrebuilds(await scratchDir('skidio-prebuilds-')));
     // The build stage: COPY from the checkout, RUN in its /app.
