@@ -54,6 +54,8 @@ export function sh(
       clearTimeout(timer);
       done({ code, stdout, stderr });
     });
+    // A command that exits without reading its input (a usage error) must not fail the test with EPIPE.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin ?? '');
   });
 }
@@ -146,6 +148,12 @@ export async function makeReadOnly(dir: string): Promise<void> {
   if (!isRoot) await sh(`chmod -R a-w ${JSON.stringify(dir)}`, { cwd: dir, env: process.env });
 }
 
+/** Removes a scratch directory, read-only parts included (without root, they need their write bit back first). */
+export async function removeScratch(dir: string): Promise<void> {
+  const path = JSON.stringify(dir);
+  await sh(`chmod -R u+w ${path} 2>/dev/null; rm -rf ${path}`, { cwd: '/', env: process.env });
+}
+
 /**
  * The sqlite3 binary this checkout already built, packed as a prebuild-install "local prebuild": sqlite3's
  * install script (`prebuild-install || node-gyp rebuild`) then unpacks it instead of downloading (no network
@@ -155,6 +163,7 @@ export async function sqlitePrebuilds(dir: string): Promise<Record<string, strin
   const sqlite = join(repoRoot, 'node_modules/sqlite3');
   const { version } = JSON.parse(await readFile(join(sqlite, 'package.json'), 'utf8')) as { version: string };
   const staging = join(dir, 'staging');
+  await mkdir(dir, { recursive: true });
   await mkdir(join(staging, 'build/Release'), { recursive: true });
   await cp(join(sqlite, 'build/Release/node_sqlite3.node'), join(staging, 'build/Release/node_sqlite3.node'));
   for (const napi of [3, 6]) {

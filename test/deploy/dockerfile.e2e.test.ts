@@ -14,6 +14,7 @@ import {
   makeReadOnly,
   npmEnv,
   type Platforms,
+  removeScratch,
   repoRoot,
   runtimeUser,
   runtimeUserDir,
@@ -81,7 +82,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await platforms?.close();
-  if (buildDir) await sh(`rm -rf ${JSON.stringify(join(buildDir, '..'))}`, { cwd: '/', env: process.env });
+  if (buildDir) await removeScratch(join(buildDir, '..'));
 }, 60_000);
 
 describe('Dockerfile', () => {
@@ -105,7 +106,7 @@ describe('Dockerfile', () => {
   });
 
   it('builds with the build stage’s own commands, then serves as an unprivileged user and passes HEALTHCHECK', async () => {
-    const buildEnv = npmEnv(await sqlitePrebuilds(await scratchDir('skidio-prebuilds-')));
+    const buildEnv = npmEnv(await sqlitePrebuilds(join(buildDir, '..', 'prebuilds')));
     // The build stage: COPY from the checkout, RUN in its /app.
     for (const { op, args } of instructions.filter((item) => item.stage === 'build')) {
       if (op === 'COPY') {

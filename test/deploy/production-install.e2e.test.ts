@@ -12,6 +12,7 @@ import {
   makeReadOnly,
   npmEnv,
   type Platforms,
+  removeScratch,
   repoRoot,
   runtimeUserDir,
   scratchDir,
@@ -41,7 +42,7 @@ beforeAll(async () => {
   for (const file of ['package.json', 'package-lock.json', 'scripts']) {
     await cp(join(repoRoot, file), join(app, file), { recursive: true });
   }
-  installEnv = npmEnv(await sqlitePrebuilds(await scratchDir('skidio-prebuilds-')));
+  installEnv = npmEnv(await sqlitePrebuilds(join(root, 'prebuilds')));
   data = await runtimeUserDir(join(root, 'data'));
   home = await runtimeUserDir(join(root, 'home'));
   platforms = await startPlatforms();
@@ -49,7 +50,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await platforms?.close();
-  if (root) await sh(`rm -rf ${JSON.stringify(root)}`, { cwd: '/', env: process.env });
+  if (root) await removeScratch(root);
 }, 60_000);
 
 /** The environment of the runtime user: its own home and npm cache, and the data directory for the store. */

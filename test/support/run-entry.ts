@@ -46,6 +46,8 @@ export function runEntry(
       clearTimeout(timer);
       done({ code, stdout, stderr });
     });
+    // A command that exits without reading its input (a usage error) must not fail the test with EPIPE.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(options.stdin ?? '');
   });
 }
