@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'bot',
           include: ['test/**/*.test.ts'],
-          exclude: SEVERAL_PROCESSES,
+          exclude: [...SEVERAL_PROCESSES, 'test/deploy/**'],
           // End-to-end tests start real servers; two cores run them best a few at a time.
           maxWorkers: 2,
           sequence: { groupOrder: 0 },
@@ -28,6 +28,17 @@ export default defineConfig({
           fileParallelism: false,
           maxWorkers: 1,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        // Installs, builds and a production start: CPU-heavy, so they run after every other test (a later
+        // group), where they cannot slow the load and timing-sensitive tests into their timeouts.
+        extends: true,
+        test: {
+          name: 'deploy',
+          include: ['test/deploy/**/*.test.ts'],
+          maxWorkers: 1,
+          sequence: { groupOrder: 2 },
         },
       },
     ],

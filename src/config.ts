@@ -1,6 +1,7 @@
 /**
  * The configuration contract of DESIGN.md, read once at start-up and checked with zod. A wrong or missing
  * value stops start-up with a message that names the variable and the fix; the variable names never change.
+ * An empty value (`PORT=`, as `.env.example` leaves many) means unset: the default applies.
  */
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
@@ -60,8 +61,11 @@ const httpUrl = z
     (value) => /^https?:\/\/[^\s]+$/i.test(value) && URL.canParse(value),
     'must be an http:// or https:// URL',
   );
-const positiveInt = z.coerce.number().int('must be a whole number').positive('must be greater than 0');
-const nonNegativeInt = z.coerce.number().int('must be a whole number').min(0, 'must be 0 (off) or more');
+// Numbers are read from text: anything that is not a number says so, instead of zod's "received NaN".
+const wholeNumber = z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number');
+const positiveInt = wholeNumber.positive('must be greater than 0');
+const nonNegativeInt = wholeNumber.min(0, 'must be 0 (off) or more');
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const optionalText = z
   .string()
   .trim()
@@ -85,10 +89,9 @@ const schema = z.object({
   ),
   SLACK_API_URL: httpUrl.default('https://slack.com/api/'),
   SLACK_ADMIN_USER_IDS: z.string().default(''),
-  PORT: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(0)
+  // 0 asks the system for a free port (tests do); only an explicit 0 does: an empty PORT means 3000.
+  PORT: wholeNumber
+    .min(0, 'must be a port number (0-65535)')
     .max(65535, 'must be a port number (0-65535)')
     .default(3000),
   STORE_URL: z
@@ -104,7 +107,12 @@ const schema = z.object({
     'must be at least 16 characters (use a long random string)',
   ),
   KEY_ENCRYPTION_SECRET_PREVIOUS: optionalText,
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(LOG_LEVELS, { error: 'is not a log level' }))
+    .default('info'),
   SKIDIO_WATCH_TIMEOUT_S: positiveInt.default(1800),
   SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS: booleanText.default(false),
   MAX_IMAGE_BYTES: positiveInt.default(26_214_400),
@@ -117,13 +125,37 @@ const schema = z.object({
 
 const FIXES: Record<string, string> = {
   SKIDIO_API_URL: 'for example https://skidiolabs.com/api',
+  DISCORD_API_URL: 'for example https://discord.com/api',
+  SLACK_API_URL: 'for example https://slack.com/api/',
   STORE_URL: 'for example sqlite://data/skidio.sqlite or redis://127.0.0.1:6379',
-  LOG_LEVEL: 'one of fatal, error, warn, info, debug, trace, silent',
+  LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}, in any case`,
+  PORT: 'for example 3000, or leave it empty for 3000',
+  SKIDIO_WATCH_TIMEOUT_S: 'seconds, for example 1800, or leave it empty for 1800',
+  MAX_IMAGE_BYTES: 'bytes, for example 26214400, or leave it empty for that',
+  RATE_LIMIT_USER_PER_MINUTE: 'for example 20, 0 for no limit, or leave it empty for 20',
+  RATE_LIMIT_WORKSPACE_PER_MINUTE: 'for example 200, 0 for no limit, or leave it empty for 200',
+  MAX_WATCHES_PER_WORKSPACE: 'for example 100, or leave it empty for 100',
+  MAX_WATCHES_TOTAL: 'for example 20000, or leave it empty for 20000',
+  MAX_IMAGES_PER_JOB: 'for example 20, or leave it empty for 20',
+  DISCORD_REGISTER_ON_START: 'true or false, or leave it empty for false',
+  SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS: 'true or false, or leave it empty for false',
 };
+
+/**
+ * The environment with empty (or blank) values left out: DESIGN.md says an empty value means unset, so
+ * `PORT=` is the default port and `RATE_LIMIT_USER_PER_MINUTE=` the default limit, never 0.
+ */
+export function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') kept[name] = value;
+  }
+  return kept;
+}
 
 /** Reads and checks the environment. Throws `ConfigError` listing every problem at once. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): Config {
-  const parsed = schema.safeParse(env);
+  const parsed = schema.safeParse(withoutEmptyValues(env));
   if (!parsed.success) {
     throw new ConfigError(
       parsed.error.issues.map((issue) => {

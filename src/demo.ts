@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONSOLE_WORKSPACE, createConsoleAdapter } from './adapters/console/console-adapter.js';
-import { parseConsoleArgs } from './adapters/console/console-args.js';
+import { readConsoleArgsOrExit } from './adapters/console/console-args.js';
 import { loadConfig } from './config.js';
 import { createLogger, SecretRegistry } from './logging.js';
 import { createBotServices } from './services.js';
@@ -16,7 +16,7 @@ import { startSkidioSimulator } from './simulator/index.js';
 
 const DEMO_KEY = 'demo-key-0000-skid';
 
-const args = parseConsoleArgs(process.argv.slice(2));
+const args = readConsoleArgsOrExit(process.argv.slice(2), 'demo');
 const storeDir = await mkdtemp(join(tmpdir(), 'skidio-demo-'));
 const simulator = await startSkidioSimulator({ apiKeys: [DEMO_KEY], queueMs: 1_500, runMs: 2_500 });
 

@@ -45,11 +45,13 @@ export async function startHttpServer(args: {
   const { routes, readiness, logger, metrics } = args;
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
-    if (request.method === 'GET' && path === '/healthz') {
+    // Health checks may use HEAD (load balancers, uptime monitors): the same status, no body (Node drops it).
+    const probe = request.method === 'GET' || request.method === 'HEAD';
+    if (probe && path === '/healthz') {
       sendJson(response, 200, { ok: true });
       return;
     }
-    if (request.method === 'GET' && path === '/readyz') {
+    if (probe && path === '/readyz') {
       void Promise.all(
         readiness.map(
           async (item) => [item.name, await Promise.resolve(item.check()).catch(() => false)] as const,

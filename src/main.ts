@@ -3,26 +3,25 @@
  * cleanly on SIGTERM or SIGINT (see `RunningBot.stop`; the same signal again ends the process at once). Exit codes:
  * 0 after a clean stop, 1 when configuration or a platform refuses, or when shutdown fails or passes 10 s.
  */
-import { existsSync } from 'node:fs';
 import { NoPlatformError, type RunningBot, startBot } from './bot.js';
-import { ConfigError, configSecrets, loadConfig } from './config.js';
+import { configSecrets } from './config.js';
+import { readEntryConfig } from './entry-config.js';
 import { createLogger, SecretRegistry } from './logging.js';
+import { describeStartupFailure } from './startup-errors.js';
 
-if (existsSync('.env')) process.loadEnvFile('.env');
-
-let config: ReturnType<typeof loadConfig>;
-try {
-  config = loadConfig();
-} catch (error) {
-  process.stderr.write(`${error instanceof ConfigError ? error.message : String(error)}\n`);
-  process.exit(1);
-}
+const config = readEntryConfig();
 
 const secrets = new SecretRegistry();
 for (const secret of configSecrets(config)) secrets.add(secret);
 const logger = createLogger({ level: config.logLevel, secrets });
 
 process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+if (!config.keyEncryptionSecret) {
+  logger.warn(
+    {},
+    'KEY_ENCRYPTION_SECRET is not set: admins cannot set API keys until it is (16+ random characters, e.g. `openssl rand -base64 32`).',
+  );
+}
 
 let bot: RunningBot;
 try {
@@ -31,10 +30,16 @@ try {
   if (error instanceof NoPlatformError) {
     process.stderr.write(`${error.message}\n`);
   } else {
+    // One line naming the variable and the fix; the error and its stack only for LOG_LEVEL=debug.
+    const failure = describeStartupFailure(error, config);
     logger.fatal(
-      { err: error },
-      `skidio-bot could not start: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        ...(failure.variable ? { variable: failure.variable } : {}),
+        ...(failure.code ? { code: failure.code } : {}),
+      },
+      `skidio-bot could not start: ${failure.line}`,
     );
+    logger.debug({ err: error }, 'start-up failure details');
   }
   logger.flush();
   process.exit(1);

@@ -99,6 +99,56 @@ describe('configuration', () => {
     expect(problems.some((problem) => expected.test(problem))).toBe(true);
   });
 
+  it('treats an empty value as unset: PORT= is 3000, RATE_LIMIT_USER_PER_MINUTE= is 20, never 0', () => {
+    const config = loadConfig(
+      {
+        PORT: '',
+        RATE_LIMIT_USER_PER_MINUTE: '',
+        RATE_LIMIT_WORKSPACE_PER_MINUTE: '  ',
+        MAX_WATCHES_TOTAL: '',
+        SKIDIO_WATCH_TIMEOUT_S: '',
+        LOG_LEVEL: '',
+        STORE_URL: '',
+        SKIDIO_API_URL: '',
+        DISCORD_REGISTER_ON_START: '',
+      },
+      '/srv/bot',
+    );
+    expect(config.port).toBe(3000);
+    expect(config.limits.commandsPerUserPerMinute).toBe(20);
+    expect(config.limits.commandsPerWorkspacePerMinute).toBe(200);
+    expect(config.limits.maxWatchesTotal).toBe(20_000);
+    expect(config.watchTimeoutMs).toBe(1_800_000);
+    expect(config.logLevel).toBe('info');
+    expect(config.store).toEqual({ kind: 'sqlite', path: '/srv/bot/data/skidio.sqlite' });
+    expect(config.skidioApiUrl).toBe('https://skidiolabs.com/api');
+    // An explicit 0 is still a choice: an ephemeral port, or a limit turned off.
+    const explicit = loadConfig({ PORT: '0', RATE_LIMIT_USER_PER_MINUTE: '0' }, '/srv/bot');
+    expect(explicit.port).toBe(0);
+    expect(explicit.limits.commandsPerUserPerMinute).toBe(0);
+  });
+
+  it('accepts LOG_LEVEL in any case', () => {
+    expect(loadConfig({ LOG_LEVEL: 'INFO' }, '/srv/bot').logLevel).toBe('info');
+    expect(loadConfig({ LOG_LEVEL: ' Debug ' }, '/srv/bot').logLevel).toBe('debug');
+  });
+
+  it.each([
+    ['PORT', 'eighty', /^PORT must be a whole number \(for example 3000, or leave it empty for 3000\)\.$/],
+    [
+      'RATE_LIMIT_USER_PER_MINUTE',
+      'lots',
+      /^RATE_LIMIT_USER_PER_MINUTE must be a whole number \(.*0 for no limit/,
+    ],
+    ['MAX_IMAGE_BYTES', '2.5', /^MAX_IMAGE_BYTES must be a whole number/],
+    ['LOG_LEVEL', 'loud', /^LOG_LEVEL is not a log level \(one of fatal, .*, in any case\)\.$/],
+  ])('says the fix, not raw validation text, for a bad %s', (name, value, expected) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(expected);
+    expect(problems[0]).not.toMatch(/NaN|received|expected|Invalid/);
+  });
+
   it('never echoes a value in its messages (some are secrets)', () => {
     const problems = problemsOf({ KEY_ENCRYPTION_SECRET: 'tiny', SLACK_APP_TOKEN: 'xoxp-secret-value' });
     expect(problems.join('\n')).not.toMatch(/tiny|xoxp-secret-value/);

@@ -1,8 +1,10 @@
 /**
  * Tolerant normalization of a Skidio job body into one union. The API's response bodies are undocumented;
  * its `{ input: {...} }` envelope is RunPod serverless's, so bodies are read RunPod-style
- * (`{ id, status, output?, error? }`), accepting the many ways workers put images in `output`.
+ * (`{ id, status, output?, error? }`), accepting the many ways workers put images in `output`: the known fields
+ * first, then any value in `output` whose content is an image (a bounded search).
  */
+import { sniffImageType } from './image-type.js';
 
 /** Where an image is: bytes carried in the body, or a URL to download. */
 export type ImageSource =
@@ -144,14 +146,22 @@ function outputErrorOf(output: unknown): string | undefined {
   return reasonFrom(output.error ?? output.message ?? output.detail) ?? 'the job reported an error';
 }
 
-/** Finds every image in a worker's output, whatever shape it chose. */
-export function extractImages(output: unknown, depth = 0): ImageSource[] {
+/**
+ * Finds every image in a worker's output, whatever shape it chose: the fields workers are known to use
+ * first; when none holds an image, any value whose content is one (see `findImagesByContent`).
+ */
+export function extractImages(output: unknown): ImageSource[] {
+  const known = imagesInKnownFields(output, 0);
+  return known.length > 0 ? known : findImagesByContent(output);
+}
+
+function imagesInKnownFields(output: unknown, depth: number): ImageSource[] {
   if (depth > 4 || output === null || output === undefined) return [];
   if (typeof output === 'string') {
     const image = imageFromString(output);
     return image ? [image] : [];
   }
-  if (Array.isArray(output)) return output.flatMap((item) => extractImages(item, depth + 1));
+  if (Array.isArray(output)) return output.flatMap((item) => imagesInKnownFields(item, depth + 1));
   if (!isRecord(output)) return [];
   for (const field of [
     'images',
@@ -164,14 +174,60 @@ export function extractImages(output: unknown, depth = 0): ImageSource[] {
     'b64_json',
     'base64',
   ]) {
-    const found = extractImages(output[field], depth + 1);
+    const found = imagesInKnownFields(output[field], depth + 1);
     if (found.length > 0) return found;
   }
   for (const field of ['result', 'output']) {
-    const found = extractImages(output[field], depth + 1);
+    const found = imagesInKnownFields(output[field], depth + 1);
     if (found.length > 0) return found;
   }
   return [];
+}
+
+/** How far the search by content goes: levels below `output`, and values looked at in all. */
+const CONTENT_SEARCH_MAX_DEPTH = 6;
+const CONTENT_SEARCH_MAX_VALUES = 1_000;
+/** Fields whose text is never an image, even when it holds a URL: messages, logs, the echoed input. */
+const NEVER_IMAGE_FIELDS =
+  /error|message|detail|reason|status|log|trace|warning|webhook|callback|input|prompt/i;
+
+/**
+ * Any value in `output` whose content is an image, in the order found: a data URI of an image type, a lone
+ * http(s) URL, or base64 that decodes to PNG, JPEG, WebP or GIF magic bytes. Only the first bytes are decoded,
+ * and the search stops after a fixed depth and number of values, so a large or deep output costs little.
+ * Words, sentences and status strings never qualify: they are not URLs and do not decode to an image header.
+ */
+export function findImagesByContent(output: unknown): ImageSource[] {
+  const found: ImageSource[] = [];
+  let looked = 0;
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > CONTENT_SEARCH_MAX_DEPTH || looked >= CONTENT_SEARCH_MAX_VALUES) return;
+    looked++;
+    if (typeof value === 'string') {
+      const image = imageByContent(value);
+      if (image) found.push(image);
+    } else if (Array.isArray(value)) {
+      for (const item of value) visit(item, depth + 1);
+    } else if (isRecord(value)) {
+      for (const [field, item] of Object.entries(value)) {
+        if (!NEVER_IMAGE_FIELDS.test(field)) visit(item, depth + 1);
+      }
+    }
+  };
+  visit(output, 0);
+  return found;
+}
+
+function imageByContent(value: string): ImageSource | undefined {
+  const text = value.trim();
+  if (/^https?:\/\/\S+$/i.test(text)) return URL.canParse(text) ? { kind: 'url', url: text } : undefined;
+  const dataUri = DATA_URI.exec(text);
+  const payload = (dataUri ? text.slice(dataUri[0].length) : text).replace(/\r?\n/g, '');
+  if (payload.length < 64 || !BASE64.test(payload)) return undefined;
+  // 24 base64 characters are 18 bytes: enough for every magic number (WebP's is at bytes 8 to 11).
+  const type = sniffImageType(Buffer.from(payload.slice(0, 24), 'base64'));
+  if (!type) return undefined;
+  return { kind: 'inline', base64: payload, mimeType: type.mimeType };
 }
 
 const DATA_URI = /^data:(image\/[a-z0-9.+-]+)?(;[a-z0-9=.+-]+)*;base64,/i;

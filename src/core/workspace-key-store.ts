@@ -38,7 +38,16 @@ export interface WorkspaceKeyStore {
    * secret is missing or wrong, and re-seals keys still under the previous secret.
    */
   verify(): Promise<KeyCheck>;
+  /**
+   * The way out when the secret keys were stored with is lost: removes only the keys that neither
+   * `KEY_ENCRYPTION_SECRET` nor `KEY_ENCRYPTION_SECRET_PREVIOUS` opens, and returns their workspaces. Watches
+   * and every other record stay. Throws `NotConfiguredError` when no secret is set (it would drop every key).
+   */
+  forgetUnreadable(): Promise<{ kept: number; forgotten: WorkspaceId[] }>;
 }
+
+/** The command that drops keys no configured secret opens; named in every start-up error about them. */
+export const FORGET_UNREADABLE_COMMAND = 'npm run keys -- forget-unreadable';
 
 /** Masks a key for display: `••••` and its last four characters. */
 export function maskKey(apiKeyOrLast4: string): string {
@@ -94,8 +103,10 @@ export function createWorkspaceKeyStore(
     } catch (error) {
       if (!(error instanceof SecretBoxError)) throw error;
       throw new NotConfiguredError(
-        'A stored API key cannot be decrypted: KEY_ENCRYPTION_SECRET is not the secret it was stored with. ' +
-          'Set KEY_ENCRYPTION_SECRET_PREVIOUS to the old secret to rotate, or have an admin set the key again.',
+        `The stored API key of ${workspace} cannot be decrypted: KEY_ENCRYPTION_SECRET is not the secret it was ` +
+          'stored with. Set KEY_ENCRYPTION_SECRET_PREVIOUS to the old secret to rotate; if the old secret is lost, ' +
+          `run \`${FORGET_UNREADABLE_COMMAND}\` to drop only the keys no secret opens (watches are kept), start ` +
+          'the bot, and have those workspaces’ admins set their key again.',
         { cause: error },
       );
     }
@@ -136,12 +147,36 @@ export function createWorkspaceKeyStore(
         storedKeys++;
         if (!box) {
           throw new NotConfiguredError(
-            'API keys are stored but KEY_ENCRYPTION_SECRET is not set: set it to the secret they were stored with.',
+            'API keys are stored but KEY_ENCRYPTION_SECRET is not set: set it to the secret they were stored with. ' +
+              `If that secret is lost, set a new one and run \`${FORGET_UNREADABLE_COMMAND}\` (watches are kept).`,
           );
         }
         if ((await open(workspace, record)).rotated) rotated++;
       }
       return { storedKeys, rotated };
+    },
+    async forgetUnreadable() {
+      if (!box) {
+        throw new NotConfiguredError(
+          'KEY_ENCRYPTION_SECRET is not set: set it (to the new secret) first; without it every key would look unreadable.',
+        );
+      }
+      const records: [WorkspaceId, StoredKey][] = [];
+      await guarded('read', async () => {
+        for await (const [key, record] of store.entries<StoredKey>(PREFIX))
+          records.push([key.slice(PREFIX.length), record]);
+      });
+      const forgotten: WorkspaceId[] = [];
+      for (const [workspace, record] of records) {
+        try {
+          box.open(record.sealed);
+        } catch (error) {
+          if (!(error instanceof SecretBoxError)) throw error;
+          await guarded('written', () => store.delete(storageKey(workspace)));
+          forgotten.push(workspace);
+        }
+      }
+      return { kept: records.length - forgotten.length, forgotten };
     },
   };
 }

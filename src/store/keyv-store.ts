@@ -12,21 +12,39 @@ import type { KeyValueStore, Logger } from '../core/ports.js';
 /** Opens the store at `location`. For SQLite the directory is created; the file is created on first use. */
 export function createKeyvStore(location: StoreLocation, logger: Logger): KeyValueStore {
   let opened: Promise<Keyv> | undefined;
+  // Until one operation has succeeded, a failing store is reported by that operation's rejection (at start-up:
+  // one line naming STORE_URL), not by a stack trace per reconnect attempt.
+  let everWorked = false;
+  let lastReported = { message: '', at: 0 };
+  const reportError = (error: unknown) => {
+    const message = error instanceof Error ? error.message : String(error);
+    const now = Date.now();
+    logger.debug({ err: error, store: location.kind }, 'store error (details)');
+    if (!everWorked) return;
+    // A store that stays down repeats the same error on every reconnect: say it once a minute.
+    if (message === lastReported.message && now - lastReported.at < 60_000) return;
+    lastReported = { message, at: now };
+    logger.error({ store: location.kind, reason: message }, 'store error');
+  };
   const open = (): Promise<Keyv> => {
     opened ??= openKeyv(location).then((keyv) => {
       // keyv re-emits adapter errors; without a listener an emitted 'error' would end the process.
-      keyv.on('error', (error: unknown) => logger.error({ err: error, store: location.kind }, 'store error'));
+      keyv.on('error', reportError);
       return keyv;
     });
     return opened;
   };
+  const worked = <T>(value: T): T => {
+    everWorked = true;
+    return value;
+  };
 
   return {
     async get<T>(key: string) {
-      return ((await (await open()).get<T>(key)) ?? undefined) as T | undefined;
+      return worked(((await (await open()).get<T>(key)) ?? undefined) as T | undefined);
     },
     async set(key, value, ttlMs) {
-      const ok = await (await open()).set(key, value, ttlMs);
+      const ok = worked(await (await open()).set(key, value, ttlMs));
       if (ok === false) throw new Error(`the store refused to write ${key.split(':')[0]}`);
     },
     async delete(key) {
@@ -37,14 +55,16 @@ export function createKeyvStore(location: StoreLocation, logger: Logger): KeyVal
       // Both adapters iterate their namespace; a prefix scan keeps the core free of per-store key listing.
       if (!keyv.iterator) throw new Error('this store cannot list its entries');
       for await (const [key, value] of keyv.iterator(undefined)) {
+        everWorked = true;
         if (typeof key === 'string' && key.startsWith(prefix)) yield [key, value as T];
       }
+      everWorked = true;
     },
     async ping() {
       try {
         const keyv = await open();
         await keyv.set('health:ping', Date.now(), 60_000);
-        return (await keyv.get('health:ping')) !== undefined;
+        return worked((await keyv.get('health:ping')) !== undefined);
       } catch {
         return false;
       }

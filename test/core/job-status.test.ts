@@ -384,3 +384,75 @@ describe('text from the API cannot ping anyone', () => {
     expect(sanitizeReason('boom <!channel> <@&123> <@U1>')).toBe('boom ‹!channel› ‹@&123› ‹@U1›');
   });
 });
+
+describe('images found by content, wherever the worker put them', () => {
+  const gif = Buffer.concat([Buffer.from('GIF89a'), Buffer.alloc(60, 1)]).toString('base64');
+  const notAnImage = Buffer.from('x'.repeat(120)).toString('base64');
+
+  it.each<[string, unknown, ImageSource[]]>([
+    ['base64 PNG in a field of its own name', { result_b64: png }, [inline(png, 'image/png')]],
+    [
+      'base64 JPEG deep in artifacts',
+      { artifacts: [{ blob: { bytes: jpeg } }] },
+      [inline(jpeg, 'image/jpeg')],
+    ],
+    [
+      'base64 WebP and GIF side by side',
+      { a: webp, b: gif },
+      [inline(webp, 'image/webp'), inline(gif, 'image/gif')],
+    ],
+    ['a data URI in an unknown field', { picture: pngUri }, [inline(png, 'image/png')]],
+    [
+      'a data URI without a type, recognized by its bytes',
+      { picture: `data:;base64,${jpeg}` },
+      [inline(jpeg, 'image/jpeg')],
+    ],
+    [
+      'an https URL in an unknown field',
+      { file: 'https://cdn.example/f.png?sig=1' },
+      [url('https://cdn.example/f.png?sig=1')],
+    ],
+    ['five levels down', { a: { b: { c: { d: { e: png } } } } }, [inline(png, 'image/png')]],
+  ])('%s', (_label, output, images) => {
+    expect(normalizeJobBody({ id: 'job-1', status: 'COMPLETED', output })).toEqual({
+      status: { state: 'completed', images },
+    });
+  });
+
+  it('looks at the known fields first', () => {
+    expect(extractImages({ images: ['https://cdn.example/known.png'], extra: png })).toEqual([
+      url('https://cdn.example/known.png'),
+    ]);
+  });
+
+  it.each<[string, unknown]>([
+    ['status words', { state: 'COMPLETED', phase: 'SUCCEEDED', note: 'done' }],
+    [
+      'an error message, even with a URL in it',
+      { message: 'CUDA out of memory, see https://docs.example/oom' },
+    ],
+    ['a URL under an error field', { error_detail: 'https://status.example/incident/42' }],
+    [
+      'a long sentence',
+      { summary: 'The worker finished every step but the safety checker removed the picture' },
+    ],
+    ['long base64 that is not an image', { blob: notAnImage }],
+    ['the echoed input', { input: { init_image: png } }],
+    ['a URL inside a sentence', { info: 'uploaded to https://cdn.example/x.png earlier' }],
+  ])('never mistakes %s for an image', (_label, output) => {
+    expect(extractImages(output)).toEqual([]);
+    expect(normalizeJobBody({ id: 'job-1', status: 'COMPLETED', output }).status.state).toBe('failed');
+  });
+
+  it('stops after a bounded depth and number of values', () => {
+    let deep: unknown = png;
+    for (let i = 0; i < 8; i++) deep = { wrap: deep };
+    expect(extractImages(deep)).toEqual([]);
+    const wide = {
+      ...Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`k${i}`, 'x'])),
+      last: png,
+    };
+    // The image after 5,000 other values is past the bound: the search gave up before reaching it.
+    expect(extractImages(wide)).toEqual([]);
+  });
+});

@@ -130,7 +130,8 @@ describe('workspace isolation', () => {
     for (const other of others) {
       const told = await other.ask(id);
       expect(told.text, other.name).toBe(
-        `🔍 Skidio has no job \`${id}\` for this workspace's API key. Check the job id.`,
+        // Discord says "server" where Slack says "workspace".
+        `🔍 Skidio has no job \`${id}\` for this ${other.name.startsWith('discord') ? 'server' : 'workspace'}'s API key. Check the job id.`,
       );
     }
     // Each asked with its own key; only the owner's could see the job.

@@ -152,7 +152,7 @@ describe('malformed Discord interactions', () => {
         delete (payload.member as Record<string, unknown>).permissions;
         return payload;
       },
-      answer: /Only workspace admins/,
+      answer: /Only server admins/,
     },
     {
       name: 'a key form submitted without its field',

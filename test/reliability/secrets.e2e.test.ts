@@ -109,7 +109,7 @@ describe('secrets never leak', () => {
         ...(group ? { group } : {}),
         ...(jobId ? { options: [{ name: 'job_id', type: 3, value: jobId }] } : {}),
       });
-    expect(await discordReply(await discordCommand('show', 'key'))).toContain('This workspace uses');
+    expect(await discordReply(await discordCommand('show', 'key'))).toContain('This server uses');
     expect(await discordReply(await discordCommand('status', undefined, 'done-secret-d'))).toContain(
       'is done',
     );

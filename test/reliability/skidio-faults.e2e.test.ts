@@ -123,7 +123,7 @@ describe('Skidio API faults, through the whole bot', () => {
       fault: { status: 429, body: { error: 'slow down' }, headers: { 'Retry-After': '0.05' } },
       times: 4,
       attempts: 4,
-      says: '🐢 The Skidio API is rate-limiting this workspace. Try again in 1 s.',
+      says: '🐢 The Skidio API is rate-limiting this server. Try again in 1 s.',
       code: 'rate_limited',
     },
     {
@@ -179,8 +179,13 @@ describe('Skidio API faults, through the whole bot', () => {
       );
       const ended = world.log
         .entries()
-        .find((entry) => entry.msg === 'watch ended by a failed status check' && entry.jobId === jobId);
-      expect(ended).toMatchObject({ code, checks: 1 });
+        .find((entry) => String(entry.msg).startsWith('watch ended') && entry.jobId === jobId);
+      // A connection that failed is not an answer from the API, and the log line says which it was.
+      const msg =
+        code === 'network_failed'
+          ? 'watch ended: the Skidio API could not be reached'
+          : 'watch ended by an API answer';
+      expect(ended).toMatchObject({ msg, code, checks: 1 });
     },
   );
 
@@ -193,7 +198,7 @@ describe('Skidio API faults, through the whole bot', () => {
     expect(statusChecks(world, jobId)).toHaveLength(1);
     const ended = world.log
       .entries()
-      .find((entry) => entry.msg === 'watch ended by a failed status check' && entry.jobId === jobId);
+      .find((entry) => entry.msg === 'watch ended by an API answer' && entry.jobId === jobId);
     expect(ended).toMatchObject({
       code: 'unreadable_response',
       reason: `Skidio API answer is larger than ${BODY_CAP} bytes`,
@@ -268,7 +273,7 @@ describe('Skidio API faults, through the whole bot', () => {
     expect(slackText(final)).toBe(UNAVAILABLE);
     const ended = world.log
       .entries()
-      .find((entry) => entry.msg === 'watch ended by a failed status check' && entry.jobId === jobId);
+      .find((entry) => entry.msg === 'watch ended by an API answer' && entry.jobId === jobId);
     expect(ended).toMatchObject({ code: 'upstream_unavailable' });
   });
 
@@ -306,7 +311,9 @@ describe('Skidio API unreachable or stalled', () => {
       'network_failed',
       'network_failed',
     ]);
-    const ended = world.log.entries().find((entry) => entry.msg === 'watch ended by a failed status check');
+    const ended = world.log
+      .entries()
+      .find((entry) => entry.msg === 'watch ended: the Skidio API could not be reached');
     expect(ended).toMatchObject({
       code: 'network_failed',
       reason: 'could not reach the Skidio API: ECONNREFUSED',
@@ -331,7 +338,9 @@ describe('Skidio API unreachable or stalled', () => {
       expect(server.connections.map((connection) => connection.abandoned)).toEqual([true, true]),
     );
     for (const connection of server.connections) expect(connection.bytesSent).toBeGreaterThanOrEqual(2);
-    const ended = world.log.entries().find((entry) => entry.msg === 'watch ended by a failed status check');
+    const ended = world.log
+      .entries()
+      .find((entry) => entry.msg === 'watch ended: the Skidio API could not be reached');
     expect(ended).toMatchObject({
       code: 'network_failed',
       reason: 'could not reach the Skidio API: timed out after 2500 ms',

@@ -9,6 +9,7 @@ import type { CommandDefinition, CommandServices, OptionValues, Requester } from
 import { parseCommandText } from '../../core/command-text.js';
 import { dispatch, reportError } from '../../core/dispatch.js';
 import { maskKey } from '../../core/workspace-key-store.js';
+import { echoTyped } from './console-args.js';
 import { createConsolePrinter, createConsoleReplySurface } from './console-output.js';
 
 /** The console's one workspace. */
@@ -38,7 +39,8 @@ export function createConsoleAdapter(options: ConsoleAdapterOptions): { run(): P
     try {
       parsed = parseCommandText(line, services.commands);
     } catch (error) {
-      const reply = createConsoleReplySurface({ printer, command: '/skidio', outDir });
+      // Not a command: show back what was typed, so the person sees which line this answers.
+      const reply = createConsoleReplySurface({ printer, command: echoTyped(line), outDir });
       await reportError(error, reply, log);
       return undefined;
     }

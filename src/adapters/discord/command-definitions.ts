@@ -15,6 +15,7 @@ import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { CommandDefinition, OptionSpec, OptionValues } from '../../core/command.js';
+import { inDiscordWords } from './texts.js';
 
 /** The one top-level command. */
 export const SKIDIO_COMMAND_NAME = 'skidio';
@@ -35,7 +36,8 @@ const GROUP_DESCRIPTIONS: Record<string, string> = {
   key: "Manage this server's Skidio API key (needs the Manage Server permission)",
 };
 
-function described(text: string): string {
+function described(neutral: string): string {
+  const text = inDiscordWords(neutral);
   return text.length <= MAX_DESCRIPTION_CHARS ? text : `${text.slice(0, MAX_DESCRIPTION_CHARS - 1)}…`;
 }
 

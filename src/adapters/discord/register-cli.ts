@@ -3,23 +3,14 @@
  * server named by `DISCORD_DEV_GUILD_ID`, then exits. Exit codes: 0 registered, 1 configuration or Discord
  * refused (the message says what to fix).
  */
-import { existsSync } from 'node:fs';
 import { REST } from 'discord.js';
 import { commands } from '../../../commands/index.js';
-import { ConfigError, loadConfig } from '../../config.js';
+import { readEntryConfig } from '../../entry-config.js';
 import { createDiscordRestAgent } from './discordjs-agent.js';
 import { fetchApplicationId, RegistrationError, registerCommands } from './register.js';
 
 async function main(): Promise<number> {
-  if (existsSync('.env')) process.loadEnvFile('.env');
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    return 1;
-  }
+  const config = readEntryConfig();
   if (!config.discord) {
     process.stderr.write(
       'DISCORD_TOKEN is not set: put the bot token from the Developer Portal (Bot → Token) in it.\n',

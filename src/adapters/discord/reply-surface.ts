@@ -22,7 +22,7 @@ import { type DiscordDelivery, discordAddressOf } from './delivery.js';
 import { describeDiscordError, isInteractionGone, isPostingForbidden } from './discord-errors.js';
 import type { DiscordMessenger, OutgoingMessage } from './messenger.js';
 import { postResult, type ResultPoster } from './result-posts.js';
-import { cannotPostNotice, handoverNotice, stillWatchingText } from './texts.js';
+import { cannotPostNotice, handoverNotice, inDiscordWords, stillWatchingText } from './texts.js';
 import { uploadLimits } from './uploads.js';
 
 /** What a surface needs from the adapter. */
@@ -184,7 +184,7 @@ export function createDiscordReplySurface(
   }
   if (options.watchesJob) armHandover();
 
-  return {
+  return speakDiscord({
     delivery: options.storedAs ?? discordAddressOf(given, deps.sealer),
     progress: (reply: ProgressReply) =>
       serial(async () => {
@@ -239,5 +239,16 @@ export function createDiscordReplySurface(
           log.warn(describeDiscordError(error), 'could not deliver a private reply'),
         );
       }),
+  });
+}
+
+/** The surface with every text in Discord's words ("server", not "workspace"). */
+function speakDiscord(surface: ReplySurface): ReplySurface {
+  return {
+    ...surface,
+    progress: (reply) => surface.progress({ ...reply, text: inDiscordWords(reply.text) }),
+    result: (reply) => surface.result({ ...reply, text: inDiscordWords(reply.text) }),
+    error: (text, jobId) => surface.error(inDiscordWords(text), jobId),
+    privateText: (text) => surface.privateText(inDiscordWords(text)),
   };
 }

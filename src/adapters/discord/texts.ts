@@ -50,3 +50,17 @@ export const KEY_FORM_TITLE = 'Set the Skidio API key';
 export const KEY_FORM_LABEL = 'Skidio API key';
 export const KEY_FORM_DESCRIPTION =
   'Stored encrypted for this server; only its last 4 characters are shown again.';
+
+/**
+ * Discord calls a workspace a server: the core's platform-neutral sentences about "this workspace" and
+ * "workspace admins" are put in Discord's words before they are posted. Only those phrases change, so a
+ * reason quoted from the Skidio API keeps its own words.
+ */
+export function inDiscordWords(text: string): string {
+  return text
+    .replace(/\b([Tt])his workspace\b/g, '$1his server')
+    .replace(/\b([Ww])orkspace admins\b/g, (_match, w: string) =>
+      w === 'W' ? 'Server admins' : 'server admins',
+    )
+    .replace(/\b([Ff])or workspace\b/g, '$1or server');
+}

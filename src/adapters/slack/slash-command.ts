@@ -24,9 +24,23 @@ const REQUIRED_IDS = ['team_id', 'channel_id', 'user_id'] as const;
 export const INCOMPLETE_COMMAND_TEXT =
   "⚠️ I couldn't read that command: Slack sent it without its workspace, channel or user. Try again.";
 
-/** Registers the `/skidio` listener. */
+/** Everything but `/skidio`: Bolt runs every listener that matches, so this one must not match it. */
+const OTHER_COMMANDS = new RegExp(`^(?!${SLASH_COMMAND.replace('/', '\\/')}$)`);
+
+/** The answer to a slash command this app receives but does not handle (an old manifest, a renamed command). */
+export function notMyCommandText(command: string): string {
+  const shown = /^\/[\w-]{1,32}$/.test(command) ? `\`${command}\`` : 'That command';
+  return `⚠️ ${shown} is not one of mine: I answer \`${SLASH_COMMAND}\`. Try \`${SLASH_COMMAND} help\`.`;
+}
+
+/** Registers the `/skidio` listener, and an immediate answer for any other slash command. */
 export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
   const { services, log } = deps;
+  // Without a listener Bolt would leave it unanswered for 3 s and log it as if the bot had a bug.
+  app.command(OTHER_COMMANDS, async ({ ack, command }) => {
+    log.info({ command: String(command.command).slice(0, 40) }, 'slash command this bot does not handle');
+    await ack({ response_type: 'ephemeral', text: notMyCommandText(String(command.command)) });
+  });
   app.command(SLASH_COMMAND, async ({ ack, command, client, respond, context }) => {
     // Without them a command would run for the workspace `slack:undefined`, shared by every such payload
     // (its key included), or post nowhere: refuse it in the ack, which needs none of them.

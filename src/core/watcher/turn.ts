@@ -10,6 +10,7 @@ import {
   isTransient,
   JobFailedError,
   JobTimedOutError,
+  NetworkError,
   NoApiKeyError,
   SkidioBotError,
 } from '../errors.js';
@@ -124,7 +125,12 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
       return { kind: 'waiting', status: undefined };
     }
     if (error instanceof SkidioBotError) {
-      log.info({ code, checks: turn.checks, reason: error.message }, 'watch ended by a failed status check');
+      // A refused or cut connection is no answer from the API: the log line says which it was.
+      const ending =
+        error instanceof NetworkError
+          ? 'watch ended: the Skidio API could not be reached'
+          : 'watch ended by an API answer';
+      log.info({ code, checks: turn.checks, reason: error.message }, ending);
       return ended(turn, error);
     }
     // A bug in the bot, not the API's fault: never retried, and people are told it is the bot's.

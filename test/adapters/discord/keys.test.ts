@@ -95,7 +95,7 @@ describe('/skidio key on Discord', () => {
     const callback = await harness.fake.waitForRequest(isCallbackOf(command));
     expect(callback.json).toMatchObject({ type: 5, data: { flags: 64 } });
     const answer = await waitForOriginalEdit(harness, command, (content) => content.startsWith('🔒'));
-    expect(contentOf(answer)).toContain('Only workspace admins');
+    expect(contentOf(answer)).toContain('Only server admins');
     const modals = harness.fake.requests.filter(
       (request: RecordedRequest) => (request.json as { type?: number })?.type === 9,
     );

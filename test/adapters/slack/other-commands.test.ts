@@ -1,0 +1,31 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { sendSlashCommand } from '../../fakes/slack/index.js';
+import { SIGNING_SECRET, type SlackHarness, startSlackHarness } from './slack-harness.js';
+
+let harness: SlackHarness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+describe('a slash command the bot does not handle', () => {
+  it('is answered at once, privately, pointing to /skidio, and /skidio still works', async () => {
+    harness = await startSlackHarness();
+    const other = await sendSlashCommand(harness.url, SIGNING_SECRET, {
+      command: '/weather',
+      text: 'tomorrow',
+      user_id: 'U_MEMBER',
+      channel_id: 'C_PUBLIC',
+    });
+    // Unhandled, Bolt answered 404 after 3 s and logged "not acknowledged" as if the bot had failed.
+    expect(other.status).toBe(200);
+    expect(other.json).toEqual({
+      response_type: 'ephemeral',
+      text: '⚠️ `/weather` is not one of mine: I answer `/skidio`. Try `/skidio help`.',
+    });
+    const help = await harness.slash('help');
+    expect(help.status).toBe(200);
+    expect(JSON.stringify(help.json ?? help.body)).not.toContain('not one of mine');
+    expect(harness.stack.log.lines.some((line) => /not acknowledged/i.test(line))).toBe(false);
+  });
+});
