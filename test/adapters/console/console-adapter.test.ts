@@ -54,6 +54,38 @@ describe('console adapter', () => {
     expect((await sharp(bytes).metadata()).format).toBe('png');
   });
 
+  it('answers every line at once while a job runs, and waits for the job at the end of input', async () => {
+    const current = await startBotStack();
+    stack = current;
+    await current.services.keys.set(CONSOLE_WORKSPACE, TEST_API_KEY, 'test');
+    const input = new PassThrough();
+    const output = new PassThrough();
+    const replies: ConsoleLine[] = [];
+    let pending = '';
+    output.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() !== '') replies.push(JSON.parse(line) as ConsoleLine);
+      // The job finishes only once the lines after it have been answered: answering them must not wait for it.
+      if (replies.some((reply) => reply.command === '/skidio help'))
+        current.simulator.completeNow('never-console');
+    });
+    const run = createConsoleAdapter({
+      services: current.services,
+      input,
+      output,
+      outDir: current.storeDir,
+      json: true,
+    }).run();
+    input.end(['/skidio status never-console', '/skidio status nope', '/skidio help'].join('\n'));
+    await run;
+    expect(replies.some((reply) => reply.command === '/skidio status nope' && reply.kind === 'error')).toBe(
+      true,
+    );
+    expect(replies.at(-1)).toMatchObject({ kind: 'result', jobId: 'never-console' });
+  });
+
   it('runs key set before the next line, echoes the key masked, and answers bad input politely', async () => {
     stack = await startBotStack();
     const replies = await runConsole(stack, [
