@@ -47,10 +47,14 @@ export async function connectRedisServices(
     // Commands fail fast while Redis is away (the watch turn retries later) instead of piling up.
     maxRetriesPerRequest: 2,
   });
-  client.on('error', (error: Error) => logger.warn({ reason: error.message }, 'Redis connection error'));
+  // Until the first PING answers, a failure is the one start-up error below, not a log line per retry.
+  const quiet = () => {};
+  client.on('error', quiet);
   try {
     await client.connect();
     await client.ping();
+    client.off('error', quiet);
+    client.on('error', (error: Error) => logger.warn({ reason: error.message }, 'Redis connection error'));
   } catch (error) {
     client.disconnect();
     throw new RedisUnreachableError(
