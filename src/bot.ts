@@ -94,6 +94,7 @@ export async function startBot(
     adapters.push(createSlackAdapter(config.slack, { services, logger: logger.child({ adapter: 'slack' }) }));
   }
 
+  let started = false;
   const http = await startHttpServer({
     port: config.port,
     routes: adapters.flatMap((adapter) => adapter.routes),
@@ -102,6 +103,8 @@ export async function startBot(
       { name: 'store', check: () => services.store.ping() },
       // Not ready once shutdown has begun, so a load balancer stops sending work before the process goes.
       { name: 'accepting', check: () => !services.gate.closed },
+      // Not ready until the stored watches are running again: a deploy waits for that before moving on.
+      { name: 'started', check: () => started },
       ...adapters.map((adapter) => ({ name: adapter.name, check: () => adapter.isReady() })),
     ],
     logger,
@@ -118,6 +121,7 @@ export async function startBot(
     throw error;
   }
   const resumedWatches = await startWatches(services, adapters).finally(() => services.gate.release());
+  started = true;
   logger.info(
     { platforms: adapters.map((adapter) => adapter.name), port: http.port, resumedWatches },
     'skidio-bot is ready',

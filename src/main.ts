@@ -3,7 +3,7 @@
  * cleanly on SIGTERM or SIGINT (see `RunningBot.stop`; the same signal again ends the process at once). Exit codes:
  * 0 after a clean stop, 1 when configuration or a platform refuses, or when shutdown fails or passes 10 s.
  */
-import { NoPlatformError, type RunningBot, startBot } from './bot.js';
+import { NoPlatformError, startBot } from './bot.js';
 import { configSecrets } from './config.js';
 import { readEntryConfig } from './entry-config.js';
 import { createLogger, SecretRegistry } from './logging.js';
@@ -23,9 +23,15 @@ if (!config.keyEncryptionSecret) {
   );
 }
 
-let bot: RunningBot;
+// The signal handlers are in place before start-up begins: a stop asked for while the bot starts (a deploy
+// that gives up on it, a health check that passed early) waits for the start, then stops cleanly.
+const started = startBot(config, { logger, secrets });
+let stopping = false;
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));
+
 try {
-  bot = await startBot(config, { logger, secrets });
+  await started;
 } catch (error) {
   if (error instanceof NoPlatformError) {
     process.stderr.write(`${error.message}\n`);
@@ -45,7 +51,6 @@ try {
   process.exit(1);
 }
 
-let stopping = false;
 async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
@@ -56,7 +61,7 @@ async function shutdown(signal: string): Promise<void> {
   }, 10_000);
   force.unref();
   try {
-    await bot.stop();
+    await (await started).stop();
   } catch (error) {
     logger.error({ err: error, signal }, 'shutdown failed');
     logger.flush();
@@ -66,5 +71,3 @@ async function shutdown(signal: string): Promise<void> {
   logger.flush();
   process.exit(0);
 }
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-process.once('SIGINT', () => void shutdown('SIGINT'));

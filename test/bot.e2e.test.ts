@@ -46,7 +46,7 @@ describe('the whole bot in one process', () => {
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({
       ok: true,
-      checks: { store: true, accepting: true, discord: true, slack: true },
+      checks: { store: true, accepting: true, started: true, discord: true, slack: true },
     });
 
     await world.discordStatus('done-discord');

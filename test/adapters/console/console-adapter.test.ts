@@ -12,13 +12,28 @@ afterEach(async () => {
   stack = undefined;
 });
 
-/** Runs the console adapter over `lines` and returns its JSON replies. */
-async function runConsole(current: BotStack, lines: string[]): Promise<ConsoleLine[]> {
+/**
+ * Runs the console adapter over `lines` and returns its JSON replies; `onReply` hears each one as it is printed,
+ * with those printed so far.
+ */
+async function runConsole(
+  current: BotStack,
+  lines: string[],
+  onReply?: (replies: readonly ConsoleLine[]) => void,
+): Promise<ConsoleLine[]> {
   const input = new PassThrough();
   const output = new PassThrough();
-  let text = '';
+  const replies: ConsoleLine[] = [];
+  let pending = '';
   output.on('data', (chunk: Buffer) => {
-    text += chunk.toString('utf8');
+    pending += chunk.toString('utf8');
+    const complete = pending.split('\n');
+    pending = complete.pop() ?? '';
+    for (const line of complete) {
+      if (line.trim() === '') continue;
+      replies.push(JSON.parse(line) as ConsoleLine);
+      onReply?.(replies);
+    }
   });
   const run = createConsoleAdapter({
     services: current.services,
@@ -29,10 +44,7 @@ async function runConsole(current: BotStack, lines: string[]): Promise<ConsoleLi
   }).run();
   input.end(lines.join('\n'));
   await run;
-  return text
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line) as ConsoleLine);
+  return replies;
 }
 
 describe('console adapter', () => {
@@ -58,28 +70,12 @@ describe('console adapter', () => {
     const current = await startBotStack();
     stack = current;
     await current.services.keys.set(CONSOLE_WORKSPACE, TEST_API_KEY, 'test');
-    const input = new PassThrough();
-    const output = new PassThrough();
-    const replies: ConsoleLine[] = [];
-    let pending = '';
-    output.on('data', (chunk: Buffer) => {
-      pending += chunk.toString('utf8');
-      const lines = pending.split('\n');
-      pending = lines.pop() ?? '';
-      for (const line of lines) if (line.trim() !== '') replies.push(JSON.parse(line) as ConsoleLine);
+    const lines = ['/skidio status never-console', '/skidio status nope', '/skidio help'];
+    const replies = await runConsole(current, lines, (sofar) => {
       // The job finishes only once the lines after it have been answered: answering them must not wait for it.
-      if (replies.some((reply) => reply.command === '/skidio help'))
+      if (sofar.some((reply) => reply.command === '/skidio help'))
         current.simulator.completeNow('never-console');
     });
-    const run = createConsoleAdapter({
-      services: current.services,
-      input,
-      output,
-      outDir: current.storeDir,
-      json: true,
-    }).run();
-    input.end(['/skidio status never-console', '/skidio status nope', '/skidio help'].join('\n'));
-    await run;
     expect(replies.some((reply) => reply.command === '/skidio status nope' && reply.kind === 'error')).toBe(
       true,
     );
