@@ -175,10 +175,17 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
       if (surface) await tellGaveUp(surface, key, attempts - 1, logger);
       return close(key, asker);
     }
-    // Counted before posting: a reply that brings the process down still runs out of attempts.
-    await state.updateAsker(key, { ...asker, finalAttempts: attempts });
-    if (await tell(surface, key, asker, final(clock.now() - asker.joinedAt), logger))
-      return close(key, asker);
+    try {
+      // Counted before posting: a reply that brings the process down still runs out of attempts.
+      await state.updateAsker(key, { ...asker, finalAttempts: attempts });
+      if (await tell(surface, key, asker, final(clock.now() - asker.joinedAt), logger)) {
+        return await close(key, asker);
+      }
+    } catch (error) {
+      // The store failed around the post: the claim goes back (in one process it would never lapse).
+      await state.release(key, asker.id).catch(() => undefined);
+      throw error;
+    }
     await state.release(key, asker.id);
     return 'owed';
   }
