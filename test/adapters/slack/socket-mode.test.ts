@@ -3,8 +3,8 @@ import { createSlackAdapter, type SlackAdapter } from '../../../src/adapters/sla
 import { startWatches } from '../../../src/bot.js';
 import { configSecrets } from '../../../src/config.js';
 import { type FakeSlack, startFakeSlack } from '../../fakes/slack/index.js';
+import { type FakeSocketMode, startFakeSocketMode } from '../../fakes/slack/socket-mode.js';
 import { type BotStack, startBotStack, TEST_API_KEY } from '../../support/bot-stack.js';
-import { type FakeSocketMode, startFakeSocketMode } from './fake-socket-mode.js';
 import { BOT_TOKEN, WORKSPACE } from './slack-harness.js';
 
 const APP_TOKEN = 'xapp-1-test-app-token-77';
