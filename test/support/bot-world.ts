@@ -7,7 +7,7 @@
  * `npm run console` and `npm run demo` wire it (`createBotServices`, watches local), for the console adapter.
  *
  * The only two other ways tests assemble the bot, on purpose:
- * - `test/main/process-world.ts` runs the built bot as child processes: several instances on one Redis,
+ * - `test/main/process-world.ts` runs the bot as child processes: several instances on one Redis,
  *   signals, exit codes, kill -9; what only a real process shows.
  * - `test/core/watcher/watcher-world.ts` runs the watcher alone on each engine with a fake clock: a unit
  *   harness for the watch life cycle, with no adapter and no HTTP.

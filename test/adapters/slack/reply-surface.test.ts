@@ -75,7 +75,9 @@ describe('Slack replies', () => {
     await world.slackCommand('status fail-1');
     const failed = await world.slack.waitForCall('chat.update', (call) => textOf(call).startsWith('❌'));
     expect(textOf(failed)).toBe('❌ Job `fail-1` failed: NSFW content detected');
-    expect(world.slack.messages('C_PUBLIC')).toMatchObject([{ text: textOf(failed) }]);
+    expect(world.slack.messages('C_PUBLIC')).toMatchObject([
+      { text: '❌ Job `fail-1` failed: NSFW content detected' },
+    ]);
     expect(world.slack.uploads).toEqual([]);
   });
 
