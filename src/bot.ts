@@ -4,7 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { DiscordAdapterDeps } from './adapters/discord/discord-adapter.js';
 import type { PlatformAdapter } from './adapters/platform.js';
+import type { SlackAdapterDeps } from './adapters/slack/slack-adapter.js';
 import type { Config } from './config.js';
 import type { Logger } from './core/ports.js';
 import { type BotHttpServer, startHttpServer } from './http-server.js';
@@ -24,6 +26,20 @@ export interface RunningBot {
    * the HTTP server and the store close.
    */
   stop(options?: { graceMs?: number }): Promise<void>;
+}
+
+/**
+ * Adapter options no environment variable sets: tests shorten Discord's token lifetime or turn off the Slack
+ * client's retries (the production defaults wait seconds) while the bot is still wired as `main` wires it.
+ */
+export interface AdapterOptions {
+  discord?: Pick<DiscordAdapterDeps, 'tokenLifetimeMs' | 'clientOptions' | 'readyTimeoutMs'>;
+  slack?: Pick<SlackAdapterDeps, 'retryConfig'>;
+}
+
+/** Overrides for tests and benchmarks: the services' parts, and the adapters' options. */
+export interface BotOverrides extends ServiceOverrides {
+  adapterOptions?: AdapterOptions;
 }
 
 /** How long shutdown waits for replies in flight; main.ts forces an exit at 10 s. */
@@ -58,7 +74,7 @@ export async function startWatches(
 export async function startBot(
   config: Config,
   deps: { logger: Logger; secrets: SecretRegistry },
-  overrides: ServiceOverrides = {},
+  overrides: BotOverrides = {},
 ): Promise<RunningBot> {
   if (!config.discord && !config.slack) throw new NoPlatformError();
   const { logger } = deps;
@@ -86,12 +102,19 @@ export async function startBot(
         services,
         logger: logger.child({ adapter: 'discord' }),
         ...(gatewayLease ? { gatewayLease } : {}),
+        ...overrides.adapterOptions?.discord,
       }),
     );
   }
   if (config.slack) {
     const { createSlackAdapter } = await import('./adapters/slack/slack-adapter.js');
-    adapters.push(createSlackAdapter(config.slack, { services, logger: logger.child({ adapter: 'slack' }) }));
+    adapters.push(
+      createSlackAdapter(config.slack, {
+        services,
+        logger: logger.child({ adapter: 'slack' }),
+        ...overrides.adapterOptions?.slack,
+      }),
+    );
   }
 
   let started = false;

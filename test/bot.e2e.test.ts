@@ -11,7 +11,6 @@ import { NotConfiguredError } from '../src/core/errors.js';
 import { createKeyring } from '../src/core/secret-box.js';
 import { createWorkspaceKeyStore } from '../src/core/workspace-key-store.js';
 import { createKeyvStore } from '../src/store/keyv-store.js';
-import { TEST_ENCRYPTION_SECRET } from './support/bot-stack.js';
 import {
   DISCORD_TOKEN,
   DISCORD_WORKSPACE,
@@ -19,6 +18,7 @@ import {
   SLACK_TOKEN,
   SLACK_WORKSPACE,
   startWorld,
+  TEST_ENCRYPTION_SECRET,
   type World,
 } from './support/bot-world.js';
 import { storedWatches } from './support/stored-watches.js';

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONSOLE_WORKSPACE, createConsoleAdapter } from '../src/adapters/console/console-adapter.js';
-import { type BotStack, startBotStack, TEST_API_KEY, TEST_ENCRYPTION_SECRET } from './support/bot-stack.js';
+import { startConsoleWorld, TEST_API_KEY, TEST_ENCRYPTION_SECRET, type World } from './support/bot-world.js';
 import { createTestLogger } from './support/test-logger.js';
 
 describe('logging', () => {
@@ -23,22 +23,22 @@ describe('logging', () => {
   });
 
   describe('a whole status flow with a known key', () => {
-    let stack: BotStack | undefined;
+    let world: World | undefined;
     afterEach(async () => {
-      await stack?.close();
+      await world?.close();
     });
 
     it('never writes the key, nor the encryption secret, to a log line or a reply', async () => {
-      stack = await startBotStack();
+      world = await startConsoleWorld();
       const input = new PassThrough();
       const output = new PassThrough();
       const replies: string[] = [];
       output.on('data', (chunk: Buffer) => replies.push(chunk.toString('utf8')));
       const run = createConsoleAdapter({
-        services: stack.services,
+        services: world.services,
         input,
         output,
-        outDir: stack.storeDir,
+        outDir: world.storeDir,
         json: true,
       }).run();
       input.end(
@@ -51,12 +51,12 @@ describe('logging', () => {
         ].join('\n'),
       );
       await run;
-      expect(await stack.services.keys.get(CONSOLE_WORKSPACE)).toBe(TEST_API_KEY);
+      expect(await world.services.keys.get(CONSOLE_WORKSPACE)).toBe(TEST_API_KEY);
       // The key did reach the API, so the flow really used it ...
-      expect(stack.simulator.requests.some((request) => request.apiKey === TEST_API_KEY)).toBe(true);
-      expect(stack.log.lines.length).toBeGreaterThan(5);
+      expect(world.simulator.requests.some((request) => request.apiKey === TEST_API_KEY)).toBe(true);
+      expect(world.log.lines.length).toBeGreaterThan(5);
       // ... and neither it nor the secret is in anything an operator or a person reads.
-      const everything = [...stack.log.lines, ...replies].join('\n');
+      const everything = [...world.log.lines, ...replies].join('\n');
       expect(everything).not.toContain(TEST_API_KEY);
       expect(everything).not.toContain(TEST_ENCRYPTION_SECRET);
       expect(replies.join('')).toContain('••••3c8b');

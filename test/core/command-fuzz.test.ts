@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReplySurface } from '../../src/core/command.js';
 import { parseCommandText } from '../../src/core/command-text.js';
 import { dispatch, reportError } from '../../src/core/dispatch.js';
-import { type BotStack, startBotStack, TEST_API_KEY } from '../support/bot-stack.js';
+import { startConsoleWorld, TEST_API_KEY, type World } from '../support/bot-world.js';
 
 const INJECTIONS = [
   "'; DROP TABLE keys; --",
@@ -61,14 +61,14 @@ function recordingSurface(): ReplySurface & { said: string[] } {
 }
 
 describe('fuzzing the command layer', () => {
-  let stack: BotStack;
+  let world: World;
   beforeAll(async () => {
-    stack = await startBotStack();
-    await stack.services.watcher.start();
-    await stack.services.keys.set('fuzz:ws', TEST_API_KEY, 'fuzzer');
+    world = await startConsoleWorld();
+    await world.services.watcher.start();
+    await world.services.keys.set('fuzz:ws', TEST_API_KEY, 'fuzzer');
   });
   afterAll(async () => {
-    await stack.close();
+    await world.close();
   });
 
   it('answers 1,200 generated commands clearly; invalid job ids never reach the API', async () => {
@@ -79,7 +79,7 @@ describe('fuzzing the command layer', () => {
     for (const text of texts) {
       const reply = recordingSurface();
       try {
-        const parsed = parseCommandText(text, stack.services.commands);
+        const parsed = parseCommandText(text, world.services.commands);
         // `key set` and `key clear` would change the workspace's key and so what later commands can do.
         if (['key set', 'key clear'].includes(parsed.command.path.join(' '))) {
           skipped++;
@@ -89,16 +89,16 @@ describe('fuzzing the command layer', () => {
         await dispatch(
           { platform: 'test', workspace: 'fuzz:ws', requester, ...parsed },
           reply,
-          stack.services,
+          world.services,
         );
         // A watch answers after its command returned.
-        await stack.services.watcher.idle();
+        await world.services.watcher.idle();
         const id = parsed.options.job_id;
         if (typeof id === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(id.trim()) && !id.includes('..')) {
           validIdsSent.add(id.trim());
         }
       } catch (error) {
-        await reportError(error, reply, stack.services.logger);
+        await reportError(error, reply, world.services.logger);
       }
       expect(reply.said.length).toBeGreaterThan(0);
       for (const line of reply.said) {
@@ -113,9 +113,9 @@ describe('fuzzing the command layer', () => {
     // The sample must exercise both sides: ids that reach the API and ids that must not.
     expect(validIdsSent.size).toBeGreaterThan(50);
     expect(validIdsSent.size).toBeLessThan(texts.length - 300);
-    const askedIds = new Set(stack.simulator.requests.map((request) => request.jobId));
+    const askedIds = new Set(world.simulator.requests.map((request) => request.jobId));
     expect(askedIds.size).toBe(validIdsSent.size);
     for (const id of askedIds) expect(validIdsSent.has(String(id))).toBe(true);
-    expect(stack.log.lines.join('\n')).not.toContain(TEST_API_KEY);
+    expect(world.log.lines.join('\n')).not.toContain(TEST_API_KEY);
   });
 });

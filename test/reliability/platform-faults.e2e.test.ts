@@ -1,10 +1,16 @@
 // The app's undici (v7) loads first, as in production (see test/bot.e2e.test.ts).
 import 'undici';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { type SlackHarness, startSlackHarness, textOf } from '../adapters/slack/slack-harness.js';
+import { textOf } from '../adapters/slack/slack-calls.js';
 import { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, slashCommand } from '../fakes/discord/index.js';
 import { type RecordedCall, UPLOAD_URL } from '../fakes/slack/index.js';
-import { isOriginalEditOf, slackText, startWorld, type World } from '../support/bot-world.js';
+import {
+  isOriginalEditOf,
+  slackText,
+  startSlackWorld,
+  startWorld,
+  type World,
+} from '../support/bot-world.js';
 import { collectProcessFaults } from './process-faults.js';
 
 /**
@@ -117,74 +123,76 @@ describe('Slack failing posts and uploads (whole bot, production retry policy)',
 });
 
 describe('Slack failing posts and uploads (adapter, the same 3 retries with short waits)', () => {
-  let harness: SlackHarness | undefined;
+  let slackWorld: World | undefined;
   afterEach(async () => {
-    await harness?.close();
-    harness = undefined;
+    await slackWorld?.close();
+    slackWorld = undefined;
   });
   const start = () =>
-    startSlackHarness({ retryConfig: { retries: 3, factor: 2, minTimeout: 10, maxTimeout: 50 } });
-  const outcomes = (current: SlackHarness, method: string) =>
-    current.fake.calls
+    startSlackWorld({
+      adapterOptions: { slack: { retryConfig: { retries: 3, factor: 2, minTimeout: 10, maxTimeout: 50 } } },
+    });
+  const outcomes = (current: World, method: string) =>
+    current.slack.calls
       .filter((call: RecordedCall) => call.method === method)
       .map((call) => call.error ?? 'ok');
 
   it('a 429 on asking for the upload URL: retried, and the image is shared once', async () => {
-    harness = await start();
-    harness.fake.failNext('files.getUploadURLExternal', { retryAfterSeconds: 0 });
-    await harness.slash('status done-upload-429');
-    await harness.fake.waitForCall('files.completeUploadExternal', (call) => call.ok);
-    expect(outcomes(harness, 'files.getUploadURLExternal')).toEqual(['ratelimited', 'ok']);
-    expect(harness.fake.uploads).toHaveLength(1);
-    expect(harness.fake.files('C_PUBLIC')).toHaveLength(1);
+    slackWorld = await start();
+    slackWorld.slack.failNext('files.getUploadURLExternal', { retryAfterSeconds: 0 });
+    await slackWorld.slackCommand('status done-upload-429');
+    await slackWorld.slack.waitForCall('files.completeUploadExternal', (call) => call.ok);
+    expect(outcomes(slackWorld, 'files.getUploadURLExternal')).toEqual(['ratelimited', 'ok']);
+    expect(slackWorld.slack.uploads).toHaveLength(1);
+    expect(slackWorld.slack.files('C_PUBLIC')).toHaveLength(1);
   });
 
   it('a 503 on completing the upload: retried, and the image is shared once', async () => {
-    harness = await start();
-    harness.fake.failNext('files.completeUploadExternal', { status: 503, error: 'service_unavailable' });
-    await harness.slash('status done-complete-503');
-    await harness.fake.waitForCall('files.completeUploadExternal', (call) => call.ok);
-    expect(outcomes(harness, 'files.completeUploadExternal')).toEqual(['service_unavailable', 'ok']);
-    expect(harness.fake.files('C_PUBLIC')).toHaveLength(1);
+    slackWorld = await start();
+    slackWorld.slack.failNext('files.completeUploadExternal', { status: 503, error: 'service_unavailable' });
+    await slackWorld.slackCommand('status done-complete-503');
+    await slackWorld.slack.waitForCall('files.completeUploadExternal', (call) => call.ok);
+    expect(outcomes(slackWorld, 'files.completeUploadExternal')).toEqual(['service_unavailable', 'ok']);
+    expect(slackWorld.slack.files('C_PUBLIC')).toHaveLength(1);
   });
 
   it('a 500 on posting progress: retried, and one progress message exists', async () => {
-    harness = await start();
-    harness.fake.failNext('chat.postMessage', { status: 500 });
-    await harness.slash('status demo-progress-500');
-    await harness.fake.waitForCall('files.completeUploadExternal', (call) => call.ok);
-    expect(outcomes(harness, 'chat.postMessage')).toEqual(['internal_error', 'ok']);
-    expect(harness.fake.messages('C_PUBLIC')).toHaveLength(1);
+    slackWorld = await start();
+    slackWorld.slack.failNext('chat.postMessage', { status: 500 });
+    await slackWorld.slackCommand('status demo-progress-500');
+    await slackWorld.slack.waitForCall('files.completeUploadExternal', (call) => call.ok);
+    expect(outcomes(slackWorld, 'chat.postMessage')).toEqual(['internal_error', 'ok']);
+    expect(slackWorld.slack.messages('C_PUBLIC')).toHaveLength(1);
   });
 
   it('a lasting 500 on the upload: logged, the channel is told, and the bot keeps serving', async () => {
-    harness = await start();
+    slackWorld = await start();
     // The first try and the three retries all fail.
-    harness.fake.failNext(UPLOAD_URL, { status: 500 }, 4);
-    await harness.slash('status done-upload-down');
-    const told = await harness.fake.waitForCall('chat.postMessage', (call) =>
+    slackWorld.slack.failNext(UPLOAD_URL, { status: 500 }, 4);
+    await slackWorld.slackCommand('status done-upload-down');
+    const told = await slackWorld.slack.waitForCall('chat.postMessage', (call) =>
       textOf(call).includes('could not upload its images to Slack'),
     );
     expect(told.args.channel).toBe('C_PUBLIC');
-    expect(harness.fake.files('C_PUBLIC')).toEqual([]);
-    const logged = harness.stack.log
+    expect(slackWorld.slack.files('C_PUBLIC')).toEqual([]);
+    const logged = slackWorld.log
       .entries()
       .find((entry) => entry.msg === 'could not upload job images to Slack');
     expect(logged).toMatchObject({ level: 50, jobId: 'done-upload-down' });
 
-    await harness.slash('status done-upload-after');
-    const shared = await harness.fake.waitForCall('files.completeUploadExternal', (call) => call.ok);
+    await slackWorld.slackCommand('status done-upload-after');
+    const shared = await slackWorld.slack.waitForCall('files.completeUploadExternal', (call) => call.ok);
     expect(slackText(shared)).toContain('`done-upload-after`');
   });
 
   it('a lasting 429 on posting progress: logged, and the result still arrives', async () => {
-    harness = await start();
-    harness.fake.failNext('chat.postMessage', { retryAfterSeconds: 0 }, 4);
-    await harness.slash('status demo-progress-down');
-    const shared = await harness.fake.waitForCall('files.completeUploadExternal', (call) => call.ok);
+    slackWorld = await start();
+    slackWorld.slack.failNext('chat.postMessage', { retryAfterSeconds: 0 }, 4);
+    await slackWorld.slackCommand('status demo-progress-down');
+    const shared = await slackWorld.slack.waitForCall('files.completeUploadExternal', (call) => call.ok);
     expect(slackText(shared)).toContain('`demo-progress-down`');
-    expect(outcomes(harness, 'chat.postMessage').slice(0, 4)).toEqual(Array(4).fill('ratelimited'));
-    const logged = harness.stack.log
+    expect(outcomes(slackWorld, 'chat.postMessage').slice(0, 4)).toEqual(Array(4).fill('ratelimited'));
+    const logged = slackWorld.log
       .entries()
       .find((entry) => entry.msg === 'could not post job progress to Slack');
     expect(logged).toMatchObject({ level: 50 });

@@ -16,7 +16,6 @@ import {
   slashCommand,
 } from '../fakes/discord/index.js';
 import { type AppResponse, sendInteraction, viewSubmission } from '../fakes/slack/index.js';
-import { TEST_ENCRYPTION_SECRET } from '../support/bot-stack.js';
 import {
   DISCORD_TOKEN,
   discordContent,
@@ -25,6 +24,7 @@ import {
   SLACK_TOKEN,
   slackText,
   startWorld,
+  TEST_ENCRYPTION_SECRET,
   type World,
 } from '../support/bot-world.js';
 import { collectProcessFaults } from './process-faults.js';

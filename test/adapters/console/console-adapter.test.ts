@@ -4,12 +4,12 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONSOLE_WORKSPACE, createConsoleAdapter } from '../../../src/adapters/console/console-adapter.js';
 import type { ConsoleLine } from '../../../src/adapters/console/console-output.js';
-import { type BotStack, startBotStack, TEST_API_KEY } from '../../support/bot-stack.js';
+import { startConsoleWorld, TEST_API_KEY, type World } from '../../support/bot-world.js';
 
-let stack: BotStack | undefined;
+let world: World | undefined;
 afterEach(async () => {
-  await stack?.close();
-  stack = undefined;
+  await world?.close();
+  world = undefined;
 });
 
 /**
@@ -17,7 +17,7 @@ afterEach(async () => {
  * with those printed so far.
  */
 async function runConsole(
-  current: BotStack,
+  current: World,
   lines: string[],
   onReply?: (replies: readonly ConsoleLine[]) => void,
 ): Promise<ConsoleLine[]> {
@@ -49,9 +49,9 @@ async function runConsole(
 
 describe('console adapter', () => {
   it('shows queued, running and completed, and saves a real PNG byte-identical to the API image', async () => {
-    stack = await startBotStack();
-    await stack.services.keys.set(CONSOLE_WORKSPACE, TEST_API_KEY, 'test');
-    const replies = await runConsole(stack, ['/skidio status demo-console']);
+    world = await startConsoleWorld();
+    await world.services.keys.set(CONSOLE_WORKSPACE, TEST_API_KEY, 'test');
+    const replies = await runConsole(world, ['/skidio status demo-console']);
     expect(replies.map((reply) => `${reply.kind}:${reply.status}`)).toEqual([
       'progress:queued',
       'progress:running',
@@ -62,13 +62,13 @@ describe('console adapter', () => {
     const file = result?.files?.[0] ?? '';
     expect(file).toMatch(/demo-console-1\.png$/);
     const bytes = await readFile(file);
-    expect(bytes.equals(await stack.simulator.imageBytes('demo-console', 0))).toBe(true);
+    expect(bytes.equals(await world.simulator.imageBytes('demo-console', 0))).toBe(true);
     expect((await sharp(bytes).metadata()).format).toBe('png');
   });
 
   it('answers every line at once while a job runs, and waits for the job at the end of input', async () => {
-    const current = await startBotStack();
-    stack = current;
+    const current = await startConsoleWorld();
+    world = current;
     await current.services.keys.set(CONSOLE_WORKSPACE, TEST_API_KEY, 'test');
     const lines = ['/skidio status never-console', '/skidio status nope', '/skidio help'];
     const replies = await runConsole(current, lines, (sofar) => {
@@ -83,8 +83,8 @@ describe('console adapter', () => {
   });
 
   it('runs key set before the next line, echoes the key masked, and answers bad input politely', async () => {
-    stack = await startBotStack();
-    const replies = await runConsole(stack, [
+    world = await startConsoleWorld();
+    const replies = await runConsole(world, [
       `/skidio key set ${TEST_API_KEY}`,
       '/skidio status done-1',
       '/skidio status ../../etc/passwd',
@@ -113,12 +113,12 @@ describe('console adapter', () => {
     });
     expect(byCommand('/skidio status no-such-job').at(-1)?.text).toContain('has no job `no-such-job`');
     // Invalid ids never reached the API.
-    expect(stack.simulator.requests.some((request) => String(request.jobId).includes('passwd'))).toBe(false);
+    expect(world.simulator.requests.some((request) => String(request.jobId).includes('passwd'))).toBe(false);
   });
 
   it('tells the person how to set a key when none is set', async () => {
-    stack = await startBotStack();
-    const replies = await runConsole(stack, ['/skidio status demo-nokey']);
+    world = await startConsoleWorld();
+    const replies = await runConsole(world, ['/skidio status demo-nokey']);
     expect(replies).toEqual([
       {
         kind: 'error',
@@ -127,6 +127,6 @@ describe('console adapter', () => {
         text: '🔑 This workspace has no Skidio API key yet. An admin can set one with `/skidio key set`.',
       },
     ]);
-    expect(stack.simulator.requests).toHaveLength(0);
+    expect(world.simulator.requests).toHaveLength(0);
   });
 });

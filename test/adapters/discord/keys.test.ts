@@ -11,22 +11,20 @@ import {
   modalSubmit,
   type RecordedRequest,
 } from '../../fakes/discord/index.js';
-import { TEST_API_KEY } from '../../support/bot-stack.js';
 import {
-  contentOf,
-  type DiscordHarness,
+  DISCORD_WORKSPACE,
   isCallbackOf,
-  loggedSecrets,
-  startDiscordHarness,
-  WORKSPACE,
-  waitForOriginalEdit,
-} from './discord-harness.js';
+  startDiscordWorld,
+  TEST_API_KEY,
+  type World,
+} from '../../support/bot-world.js';
+import { contentOf, loggedSecrets, waitForOriginalEdit } from './discord-requests.js';
 
-let harness: DiscordHarness | undefined;
+let world: World | undefined;
 afterEach(async () => {
-  if (harness) expect(loggedSecrets(harness)).toEqual([]);
-  await harness?.close();
-  harness = undefined;
+  if (world) expect(loggedSecrets(world)).toEqual([]);
+  await world?.close();
+  world = undefined;
 });
 
 const admin = { id: '4000000000000000002', username: 'admin' };
@@ -39,8 +37,8 @@ async function storeBytes(storeDir: string): Promise<string> {
   return Buffer.concat(contents).toString('latin1');
 }
 
-async function submitKey(current: DiscordHarness, value: string) {
-  return current.send(
+async function submitKey(current: World, value: string) {
+  return current.discordSend(
     modalSubmit({
       guildId: DEFAULT_GUILD_ID,
       channelId: DEFAULT_CHANNEL_ID,
@@ -54,15 +52,15 @@ async function submitKey(current: DiscordHarness, value: string) {
 
 describe('/skidio key on Discord', () => {
   it('opens an empty form for an admin, stores the submitted key encrypted, and answers masked and privately', async () => {
-    harness = await startDiscordHarness({ withKey: false });
-    const command = await harness.command({
+    world = await startDiscordWorld({ keys: {} });
+    const command = await world.discordCommand({
       group: 'key',
       subcommand: 'set',
       user: admin,
       permissions: MANAGE_GUILD,
     });
 
-    const form = await harness.fake.waitForRequest(isCallbackOf(command));
+    const form = await world.discord.waitForRequest(isCallbackOf(command));
     expect(form.json).toMatchObject({
       type: 9,
       data: {
@@ -75,36 +73,36 @@ describe('/skidio key on Discord', () => {
     // Never pre-filled: no value is sent with the form.
     expect(input?.value ?? '').toBe('');
 
-    const submission = await submitKey(harness, `  ${TEST_API_KEY} `);
-    const deferral = await harness.fake.waitForRequest(isCallbackOf(submission));
+    const submission = await submitKey(world, `  ${TEST_API_KEY} `);
+    const deferral = await world.discord.waitForRequest(isCallbackOf(submission));
     expect(deferral.json).toMatchObject({ type: 5, data: { flags: 64 } });
-    const answer = await waitForOriginalEdit(harness, submission, (content) => content.includes('Saved'));
+    const answer = await waitForOriginalEdit(world, submission, (content) => content.includes('Saved'));
     expect(contentOf(answer)).toContain(masked);
     expect(contentOf(answer)).not.toContain(TEST_API_KEY);
 
-    expect(await harness.stack.services.keys.get(WORKSPACE)).toBe(TEST_API_KEY);
-    expect(await harness.stack.services.keys.describe(WORKSPACE)).toMatchObject({ setBy: `<@${admin.id}>` });
-    expect(await storeBytes(harness.stack.storeDir)).not.toContain(TEST_API_KEY);
+    expect(await world.services.keys.get(DISCORD_WORKSPACE)).toBe(TEST_API_KEY);
+    expect(await world.services.keys.describe(DISCORD_WORKSPACE)).toMatchObject({ setBy: `<@${admin.id}>` });
+    expect(await storeBytes(world.storeDir)).not.toContain(TEST_API_KEY);
     // The key was never sent back to Discord in any request.
-    expect(JSON.stringify(harness.fake.requests.map((request) => request.json))).not.toContain(TEST_API_KEY);
+    expect(JSON.stringify(world.discord.requests.map((request) => request.json))).not.toContain(TEST_API_KEY);
   });
 
   it('refuses a member without Manage Server privately, with no form', async () => {
-    harness = await startDiscordHarness({ withKey: false });
-    const command = await harness.command({ group: 'key', subcommand: 'set' });
-    const callback = await harness.fake.waitForRequest(isCallbackOf(command));
+    world = await startDiscordWorld({ keys: {} });
+    const command = await world.discordCommand({ group: 'key', subcommand: 'set' });
+    const callback = await world.discord.waitForRequest(isCallbackOf(command));
     expect(callback.json).toMatchObject({ type: 5, data: { flags: 64 } });
-    const answer = await waitForOriginalEdit(harness, command, (content) => content.startsWith('🔒'));
+    const answer = await waitForOriginalEdit(world, command, (content) => content.startsWith('🔒'));
     expect(contentOf(answer)).toContain('Only server admins');
-    const modals = harness.fake.requests.filter(
+    const modals = world.discord.requests.filter(
       (request: RecordedRequest) => (request.json as { type?: number })?.type === 9,
     );
     expect(modals).toEqual([]);
   });
 
   it('refuses a form submitted by a member who is no longer an admin', async () => {
-    harness = await startDiscordHarness({ withKey: false });
-    const submission = await harness.send(
+    world = await startDiscordWorld({ keys: {} });
+    const submission = await world.discordSend(
       modalSubmit({
         guildId: DEFAULT_GUILD_ID,
         channelId: DEFAULT_CHANNEL_ID,
@@ -112,46 +110,46 @@ describe('/skidio key on Discord', () => {
         fields: [{ customId: KEY_INPUT_ID, value: TEST_API_KEY }],
       }),
     );
-    await waitForOriginalEdit(harness, submission, (content) => content.startsWith('🔒'));
-    expect(await harness.stack.services.keys.describe(WORKSPACE)).toBeUndefined();
+    await waitForOriginalEdit(world, submission, (content) => content.startsWith('🔒'));
+    expect(await world.services.keys.describe(DISCORD_WORKSPACE)).toBeUndefined();
   });
 
   it('rejects a malformed key without echoing it', async () => {
-    harness = await startDiscordHarness({ withKey: false });
-    const submission = await submitKey(harness, 'not a key at all');
-    const answer = await waitForOriginalEdit(harness, submission, (content) => content.startsWith('⚠️'));
+    world = await startDiscordWorld({ keys: {} });
+    const submission = await submitKey(world, 'not a key at all');
+    const answer = await waitForOriginalEdit(world, submission, (content) => content.startsWith('⚠️'));
     expect(contentOf(answer)).toContain('does not look like a Skidio API key');
     expect(contentOf(answer)).not.toContain('not a key at all');
   });
 
   it('shows and clears the key for admins, privately', async () => {
-    harness = await startDiscordHarness();
+    world = await startDiscordWorld();
     const asAdmin = { group: 'key', user: admin, permissions: MANAGE_GUILD } as const;
 
-    const show = await harness.command({ ...asAdmin, subcommand: 'show' });
-    expect((await harness.fake.waitForRequest(isCallbackOf(show))).json).toMatchObject({
+    const show = await world.discordCommand({ ...asAdmin, subcommand: 'show' });
+    expect((await world.discord.waitForRequest(isCallbackOf(show))).json).toMatchObject({
       type: 5,
       data: { flags: 64 },
     });
-    const shown = await waitForOriginalEdit(harness, show, (content) => content.startsWith('🔑'));
+    const shown = await waitForOriginalEdit(world, show, (content) => content.startsWith('🔑'));
     expect(contentOf(shown)).toContain(`${masked}, set by test`);
 
-    const clear = await harness.command({ ...asAdmin, subcommand: 'clear' });
-    const cleared = await waitForOriginalEdit(harness, clear, (content) => content.startsWith('🔑'));
+    const clear = await world.discordCommand({ ...asAdmin, subcommand: 'clear' });
+    const cleared = await waitForOriginalEdit(world, clear, (content) => content.startsWith('🔑'));
     expect(contentOf(cleared)).toContain('Removed');
-    expect(await harness.stack.services.keys.describe(WORKSPACE)).toBeUndefined();
+    expect(await world.services.keys.describe(DISCORD_WORKSPACE)).toBeUndefined();
 
-    const again = await harness.command({ ...asAdmin, subcommand: 'show' });
-    const none = await waitForOriginalEdit(harness, again, (content) => content.startsWith('🔑'));
+    const again = await world.discordCommand({ ...asAdmin, subcommand: 'show' });
+    const none = await waitForOriginalEdit(world, again, (content) => content.startsWith('🔑'));
     expect(contentOf(none)).toContain('No Skidio API key is set');
   });
 
   it('refuses key show and clear to other members', async () => {
-    harness = await startDiscordHarness();
-    const show = await harness.command({ group: 'key', subcommand: 'show' });
-    await waitForOriginalEdit(harness, show, (content) => content.startsWith('🔒'));
-    const clear = await harness.command({ group: 'key', subcommand: 'clear' });
-    await waitForOriginalEdit(harness, clear, (content) => content.startsWith('🔒'));
-    expect(await harness.stack.services.keys.describe(WORKSPACE)).toBeDefined();
+    world = await startDiscordWorld();
+    const show = await world.discordCommand({ group: 'key', subcommand: 'show' });
+    await waitForOriginalEdit(world, show, (content) => content.startsWith('🔒'));
+    const clear = await world.discordCommand({ group: 'key', subcommand: 'clear' });
+    await waitForOriginalEdit(world, clear, (content) => content.startsWith('🔒'));
+    expect(await world.services.keys.describe(DISCORD_WORKSPACE)).toBeDefined();
   });
 });

@@ -11,21 +11,14 @@ import {
   uploadLimits,
 } from '../../../src/adapters/discord/uploads.js';
 import type { ImageFile } from '../../../src/core/images.js';
-import {
-  contentOf,
-  type DiscordHarness,
-  isOriginalEditOf,
-  jobIdOption,
-  loggedSecrets,
-  startDiscordHarness,
-  waitForOriginalEdit,
-} from './discord-harness.js';
+import { isOriginalEditOf, startDiscordWorld, type World } from '../../support/bot-world.js';
+import { contentOf, jobIdOption, loggedSecrets, waitForOriginalEdit } from './discord-requests.js';
 
-let harness: DiscordHarness | undefined;
+let world: World | undefined;
 afterEach(async () => {
-  if (harness) expect(loggedSecrets(harness)).toEqual([]);
-  await harness?.close();
-  harness = undefined;
+  if (world) expect(loggedSecrets(world)).toEqual([]);
+  await world?.close();
+  world = undefined;
 });
 
 const MiB = 1024 * 1024;
@@ -48,19 +41,15 @@ async function noisePng(side: number, name: string, sourceUrl?: string): Promise
 
 describe('fitting images to Discord upload limits', () => {
   it('re-encodes an image over the interaction’s limit into a valid image under it', async () => {
-    harness = await startDiscordHarness();
-    const payload = await harness.command({
+    world = await startDiscordWorld();
+    const payload = await world.discordCommand({
       subcommand: 'status',
       options: [jobIdOption('big3-x')],
       attachmentSizeLimit: MiB,
     });
-    const result = await waitForOriginalEdit(
-      harness,
-      payload,
-      (_content, request) => request.files.length > 0,
-    );
+    const result = await waitForOriginalEdit(world, payload, (_content, request) => request.files.length > 0);
     const [file] = result.files;
-    const original = await harness.stack.simulator.imageBytes('big3-x', 0);
+    const original = await world.simulator.imageBytes('big3-x', 0);
     expect(original.length).toBeGreaterThan(MiB);
     expect(file?.bytes.length).toBeLessThanOrEqual(MiB);
     const metadata = await sharp(file?.bytes).metadata();
@@ -70,37 +59,37 @@ describe('fitting images to Discord upload limits', () => {
   });
 
   it('posts the original URL when even a tiny picture cannot fit', async () => {
-    harness = await startDiscordHarness();
-    const payload = await harness.command({
+    world = await startDiscordWorld();
+    const payload = await world.discordCommand({
       subcommand: 'status',
       options: [jobIdOption('big1-x')],
       attachmentSizeLimit: 64,
     });
-    const result = await waitForOriginalEdit(harness, payload, (content) => content.includes('too large'));
+    const result = await waitForOriginalEdit(world, payload, (content) => content.includes('too large'));
     expect(result.files).toEqual([]);
-    expect(contentOf(result)).toMatch(new RegExp(`the original: ${harness.stack.simulator.url}/\\S+`));
+    expect(contentOf(result)).toMatch(new RegExp(`the original: ${world.simulator.url}/\\S+`));
   });
 
   it('answers 40005 Payload Too Large by re-encoding smaller and retrying once', async () => {
-    harness = await startDiscordHarness();
-    harness.fake.respondNext(
+    world = await startDiscordWorld();
+    world.discord.respondNext(
       { method: 'PATCH', path: /\/messages\/@original$/ },
       { status: 413, json: { message: 'Request entity too large', code: 40005 } },
     );
     // The refusal lands on the first edit: make it the result by asking for a job already done.
-    const payload = await harness.command({ subcommand: 'status', options: [jobIdOption('done-big')] });
+    const payload = await world.discordCommand({ subcommand: 'status', options: [jobIdOption('done-big')] });
     const retry = await waitForOriginalEdit(
-      harness,
+      world,
       payload,
       (_content, request) => request.status === 200 && request.files.length > 0,
     );
-    const refused = harness.fake.requests.find(
+    const refused = world.discord.requests.find(
       (request) => isOriginalEditOf(payload)(request) && request.status === 413,
     );
     expect(refused?.files).toHaveLength(1);
     expect(retry.files[0]?.bytes.length).toBeLessThanOrEqual((refused?.files[0]?.bytes.length ?? 0) / 2);
     expect((await sharp(retry.files[0]?.bytes).metadata()).width).toBeGreaterThan(0);
-    expect(harness.stack.log.entries().some((entry) => String(entry.msg).includes('too large'))).toBe(true);
+    expect(world.log.entries().some((entry) => String(entry.msg).includes('too large'))).toBe(true);
   });
 
   it('packs at most 10 files and 25 MiB per message, in order', async () => {

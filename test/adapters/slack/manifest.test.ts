@@ -23,6 +23,10 @@ describe('Slack app manifest', () => {
     for (const definition of commands) {
       expect(command?.usage_hint).toContain(usageOf(definition).replace('/skidio ', ''));
     }
+    // Built by the same function the hint is: pinned as a person reads it, so a broken usageOf shows.
+    expect(command?.usage_hint).toBe(
+      'status <job_id> [private] | key set [<key>] | key show | key clear | help',
+    );
     expect(manifest.oauth_config.scopes.bot).toEqual(
       expect.arrayContaining([
         'commands',

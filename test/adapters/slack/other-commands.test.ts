@@ -1,17 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendSlashCommand } from '../../fakes/slack/index.js';
-import { SIGNING_SECRET, type SlackHarness, startSlackHarness } from './slack-harness.js';
+import { SIGNING_SECRET, startSlackWorld, type World } from '../../support/bot-world.js';
 
-let harness: SlackHarness | undefined;
+let world: World | undefined;
 afterEach(async () => {
-  await harness?.close();
-  harness = undefined;
+  await world?.close();
+  world = undefined;
 });
 
 describe('a slash command the bot does not handle', () => {
   it('is answered at once, privately, pointing to /skidio, and /skidio still works', async () => {
-    harness = await startSlackHarness();
-    const other = await sendSlashCommand(harness.url, SIGNING_SECRET, {
+    const current = await startSlackWorld();
+    world = current;
+    const other = await sendSlashCommand(current.slackUrl, SIGNING_SECRET, {
       command: '/weather',
       text: 'tomorrow',
       user_id: 'U_MEMBER',
@@ -23,9 +24,9 @@ describe('a slash command the bot does not handle', () => {
       response_type: 'ephemeral',
       text: '⚠️ `/weather` is not one of mine: I answer `/skidio`. Try `/skidio help`.',
     });
-    const help = await harness.slash('help');
+    const help = await current.slackCommand('help');
     expect(help.status).toBe(200);
     expect(JSON.stringify(help.json ?? help.body)).not.toContain('not one of mine');
-    expect(harness.stack.log.lines.some((line) => /not acknowledged/i.test(line))).toBe(false);
+    expect(current.log.lines.some((line) => /not acknowledged/i.test(line))).toBe(false);
   });
 });

@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { FakeSlack } from '../../fakes/slack/index.js';
+import type { FakeSlack } from './server.js';
 
 /** An envelope the app acknowledged, with the payload it answered. */
 export interface SocketAck {
