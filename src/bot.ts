@@ -60,7 +60,7 @@ export class NoPlatformError extends Error {
  * Routes every stored person back to the adapter of their platform, then starts the watches (resuming the
  * stored ones where the engine does not keep them itself). Returns how many stored watches there were.
  */
-export async function startWatches(
+async function startWatches(
   services: BotServices,
   adapters: readonly PlatformAdapter[],
 ): Promise<number> {
