@@ -60,10 +60,7 @@ export class NoPlatformError extends Error {
  * Routes every stored person back to the adapter of their platform, then starts the watches (resuming the
  * stored ones where the engine does not keep them itself). Returns how many stored watches there were.
  */
-async function startWatches(
-  services: BotServices,
-  adapters: readonly PlatformAdapter[],
-): Promise<number> {
+async function startWatches(services: BotServices, adapters: readonly PlatformAdapter[]): Promise<number> {
   services.watcher.route((asker, key) =>
     adapters.find((adapter) => adapter.name === asker.platform)?.surfaceFor(asker, key),
   );
