@@ -9,18 +9,15 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type FakeDiscord, startFakeDiscord } from '../fakes/discord/index.js';
 import { type FakeSlack, startFakeSlack } from '../fakes/slack/index.js';
+import { type FinishedRun, runToEnd } from '../support/run-to-end.js';
 
 export const repoRoot = resolve(import.meta.dirname, '../..');
 const isRoot = process.getuid?.() === 0;
 /** The user the bot runs as: `nobody` when the tests run as root (as CI does), else the tests' own user. */
 export const runtimeUser = isRoot ? { uid: 65534, gid: 65534 } : {};
 
-/** A finished command. */
-export interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+/** What a finished command left behind. */
+export type Ran = FinishedRun;
 
 /** Runs `command` with `sh -c`, to its end. */
 export function sh(
@@ -33,30 +30,12 @@ export function sh(
     timeoutMs?: number;
   },
 ): Promise<Ran> {
-  return new Promise((done, fail) => {
-    const child = spawn('sh', ['-c', command], {
-      cwd: options.cwd,
-      env: options.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
-      ...(options.asRuntimeUser ? runtimeUser : {}),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000);
-    child.on('error', fail);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-    // A command that exits without reading its input (a usage error) must not fail the test with EPIPE.
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(options.stdin ?? '');
+  return runToEnd('sh', ['-c', command], {
+    cwd: options.cwd,
+    env: options.env,
+    ...(options.asRuntimeUser ? runtimeUser : {}),
+    ...(options.stdin !== undefined ? { stdin: options.stdin } : {}),
+    timeoutMs: options.timeoutMs ?? 120_000,
   });
 }
 

@@ -1,33 +1,19 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { ConsoleLine } from '../../../src/adapters/console/console-output.js';
+import { type EntryRun, runEntry } from '../../support/run-entry.js';
 
-/** Runs `npm run demo -- --json` as a person would (through tsx, as the npm script does). */
-function runDemo(
-  stdin: string,
-  outDir: string,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/demo.ts', '--json', '--out', outDir], {
-      cwd: process.cwd(),
-      env: { ...process.env, LOG_LEVEL: 'warn' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString('utf8');
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
+/** Runs the demo with `--json` as `npm run demo` does, with no configuration at all (only PATH and HOME). */
+function runDemo(stdin: string, outDir: string): Promise<EntryRun> {
+  return runEntry('src/demo.ts', {
+    args: ['--json', '--out', outDir],
+    cwd: process.cwd(),
+    env: { LOG_LEVEL: 'warn' },
+    stdin,
+    timeoutMs: 60_000,
   });
 }
 
