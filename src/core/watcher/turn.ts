@@ -222,9 +222,18 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
   return async (given) => {
     const turn: TurnState = { ...given };
     try {
+      // A turn can outlive its watch: a starting instance re-adds the watches it listed, and one of them may
+      // end (and leave the queue) between that list and the re-add. Such a turn must not ask the API again.
+      const stored = await state.get(turn);
+      if (stored?.generation !== turn.generation) {
+        logger.debug({ jobId: turn.jobId, workspace: turn.workspace }, 'a turn of an ended watch; skipped');
+        return { next: 'done' };
+      }
       // A failure already told in words needs no new check to be told again.
       const verdict = turn.ended?.kind === 'failed' ? retold(turn.ended) : await check(turn);
-      if (deps.stopping.aborted) return { next: 'later', delayMs: 0, state: given };
+      // Stopped mid-turn: the check may have reached the API, so whoever runs the watch next waits the usual
+      // interval rather than asking again at once.
+      if (deps.stopping.aborted) return { next: 'later', delayMs: given.delayMs, state: given };
       if (verdict.kind === 'final') return await finish(turn, verdict);
       if (verdict.status && verdict.status.state !== turn.lastState) {
         turn.lastState = verdict.status.state;

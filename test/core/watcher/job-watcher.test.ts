@@ -10,6 +10,7 @@ import {
   TooManyWatchesError,
   UpstreamUnavailableError,
 } from '../../../src/core/errors.js';
+import { firstTurn } from '../../../src/core/watcher/engine.js';
 import type { WatchKey } from '../../../src/core/watcher/types.js';
 import type { WatchState } from '../../../src/core/watcher/watch-state.js';
 import {
@@ -189,6 +190,28 @@ describe.each(engines)('job watcher on $name', (kit) => {
     expect(await process.state.list()).toEqual([]);
     expect(await process.state.askers(watched)).toEqual([]);
     expect(a.seen).toEqual(['progress:queued', 'progress:running', 'result']);
+  });
+
+  it('asks the API nothing for a turn that outlived its watch (re-added at start-up just after it ended)', async () => {
+    const world = createWorld(kit, { script: (check) => (check === 0 ? running : completed()) });
+    const process = await world.start();
+    const a = world.channel('a');
+    await process.watcher.watch(key('ended-early'), world.asker(a));
+    const [listedAtStart] = await process.state.list();
+    if (!listedAtStart) throw new Error('the watch was not stored');
+    await world.ended(key('ended-early'));
+    const checksOfEnded = () => world.client.calls.filter((call) => call.jobId === 'ended-early').length;
+    const checksAtEnd = checksOfEnded();
+
+    // What a starting instance does with a watch it listed before the watch ended; a later watch follows it
+    // through the queue, so once that one ends the stale turn has had its chance to run.
+    await process.engine.add(firstTurn(listedAtStart, 0));
+    await process.watcher.watch(key('after-it'), world.asker(world.channel('b')));
+    await world.ended(key('after-it'));
+    await process.watcher.idle();
+    expect(checksOfEnded()).toBe(checksAtEnd);
+    expect(await process.state.list()).toEqual([]);
+    expect(a.seen).toEqual(['progress:running', 'result']);
   });
 
   it('keeps a stopped watch stored, and the next process resumes it and answers through the router', async () => {

@@ -214,6 +214,8 @@ export interface Channel {
 export interface BotProcess {
   watcher: JobWatcher;
   state: WatchState;
+  /** The process's engine, to schedule a turn the way a racing start-up would. */
+  engine: WatchEngine;
   resumed: number;
 }
 
@@ -348,7 +350,7 @@ export function createWorld(kit: EngineKit, options: WorldOptions): World {
       });
       watcher.route(surfaceFor);
       const { resumed } = await watcher.start();
-      const process: BotProcess = { watcher, state, resumed };
+      const process: BotProcess = { watcher, state, engine, resumed };
       processes.push(process);
       return process;
     },
