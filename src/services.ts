@@ -4,6 +4,7 @@
  */
 import { commands } from '../commands/index.js';
 import type { Config } from './config.js';
+import { type AckFirst, createAckFirst } from './core/ack-first.js';
 import type { CommandServices } from './core/command.js';
 import { type CommandGate, createCommandGate } from './core/command-gate.js';
 import { createImageFetcher, type ImageFetcher } from './core/images.js';
@@ -35,6 +36,8 @@ export interface BotServices extends CommandServices {
   redis: RedisServices | undefined;
   secrets: SecretRegistry;
   metrics: BotMetrics;
+  /** Acks first: the adapters mark commands waiting for their ack; work after it, and watch turns, yield. */
+  ackFirst: AckFirst;
   /** Closed by `RunningBot.stop()`: dispatch then answers new commands with the "restarting" reply. */
   gate: CommandGate;
   close(): Promise<void>;
@@ -80,6 +83,7 @@ export async function createBotServices(
     allowPrivateHosts: config.allowPrivateImageHosts,
   });
   const schedule = overrides.schedule;
+  const ackFirst = createAckFirst();
   const redis =
     config.store.kind === 'redis' && !overrides.store && !overrides.localWatches
       ? await connectRedisServices(config.store.url, {
@@ -96,6 +100,7 @@ export async function createBotServices(
       redis?.engine ?? createInProcessEngine({ clock, maxConcurrent: schedule?.maxConcurrentChecks ?? 32 }),
     timeoutMs: config.watchTimeoutMs,
     limits: config.limits,
+    yieldToAcks: ackFirst.yieldToAcks,
     clock,
     logger: logger.child({ component: 'watcher' }),
     ...(schedule ? { schedule } : {}),
@@ -113,6 +118,7 @@ export async function createBotServices(
     logger,
     commands,
     gate: createCommandGate(clock),
+    ackFirst,
     metrics: createMetrics({ activeWatches: () => watcher.activeCount() }),
     limiter: createCommandLimiter(
       {

@@ -81,6 +81,7 @@ export function createDiscordAdapter(
     services,
     metrics: services.metrics,
     tokenLifetimeMs: deps.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS,
+    ackFirst: services.ackFirst,
   });
 
   guardUnreadableInteractions(client, log);

@@ -12,6 +12,7 @@ import {
   type ModalSubmitInteraction,
   PermissionFlagsBits,
 } from 'discord.js';
+import type { AckFirst } from '../../core/ack-first.js';
 import type { CommandDefinition, CommandServices, OptionValues, Requester } from '../../core/command.js';
 import { dispatch } from '../../core/dispatch.js';
 import { UNEXPECTED_ERROR_TEXT } from '../../core/messages.js';
@@ -43,6 +44,15 @@ export interface InteractionHandlerDeps {
   shutdown: AbortSignal;
   /** Seals interaction tokens in stored addresses. */
   sealer: SecretBox | undefined;
+  /** Marks each interaction as waiting for its ack, and runs what follows the ack after the others' acks. */
+  ackFirst?: AckFirst;
+}
+
+/** Where a command came from, when, and what to call once it is acknowledged. */
+interface Arrival {
+  channelId: string;
+  receivedAt: number;
+  acked(): void;
 }
 
 type GuildInteraction =
@@ -111,10 +121,11 @@ export function createInteractionHandler(
     interaction: GuildInteraction,
     command: CommandDefinition,
     options: OptionValues,
-    where: { channelId: string; receivedAt: number },
+    where: Arrival,
     privately: boolean,
   ): Promise<void> {
     const acknowledgement = await acknowledge(interaction, privately);
+    where.acked();
     const acknowledged = acknowledgement === 'deferred';
     if (acknowledged) deps.metrics?.observeAck('discord', clock.now() - where.receivedAt);
     deps.metrics?.countCommand('discord', command.path.join(' '));
@@ -137,14 +148,18 @@ export function createInteractionHandler(
       { watchesJob: false },
     );
     const requester = requesterOf(interaction);
-    await dispatch(
-      { platform: 'discord', workspace: workspaceOf(interaction.guildId), requester, command, options },
-      reply,
-      services,
-    );
+    const invocation = {
+      platform: 'discord',
+      workspace: workspaceOf(interaction.guildId),
+      requester,
+      command,
+      options,
+    } as const;
+    const work = () => dispatch(invocation, reply, services);
+    await (deps.ackFirst ? deps.ackFirst.afterAck(work) : work());
   }
 
-  async function onCommand(interaction: ChatInputCommandInteraction): Promise<void> {
+  async function onCommand(interaction: ChatInputCommandInteraction, acked: () => void): Promise<void> {
     const receivedAt = clock.now();
     const command = findCommand(services.commands, interaction);
     if (!command) return replyPrivately(interaction, UNKNOWN_COMMAND_TEXT);
@@ -157,10 +172,10 @@ export function createInteractionHandler(
       return;
     }
     const options = optionValuesOf(command, interaction);
-    await run(interaction, command, options, { channelId, receivedAt }, command.isPrivate(options));
+    await run(interaction, command, options, { channelId, receivedAt, acked }, command.isPrivate(options));
   }
 
-  async function onForm(interaction: ModalSubmitInteraction): Promise<void> {
+  async function onForm(interaction: ModalSubmitInteraction, acked: () => void): Promise<void> {
     const receivedAt = clock.now();
     const key = submittedKey(interaction);
     const command = services.commands.find(asksForSecret);
@@ -168,7 +183,7 @@ export function createInteractionHandler(
     const { channelId } = interaction;
     if (!interaction.inGuild() || !channelId) return replyPrivately(interaction, SERVERS_ONLY_TEXT);
     const secret = command.options.find((spec) => spec.type === 'string' && spec.secret);
-    await run(interaction, command, { [secret?.name ?? 'key']: key }, { channelId, receivedAt }, true);
+    await run(interaction, command, { [secret?.name ?? 'key']: key }, { channelId, receivedAt, acked }, true);
   }
 
   /** After an unexpected failure the person still hears something, unless they already have. */
@@ -199,17 +214,21 @@ export function createInteractionHandler(
       log.info({ interaction: interaction.id }, 'an interaction delivered again; answered once already');
       return;
     }
+    // Every other path answers at once and is done; `finally` covers them and failures.
+    const acked = deps.ackFirst?.awaitingAck() ?? (() => {});
     try {
       if (interaction.isChatInputCommand()) {
-        if (interaction.commandName === SKIDIO_COMMAND_NAME) await onCommand(interaction);
+        if (interaction.commandName === SKIDIO_COMMAND_NAME) await onCommand(interaction, acked);
         // A command this bot no longer registers (a stale registration): say so rather than let it time out.
         else await replyPrivately(interaction, UNKNOWN_COMMAND_TEXT);
       } else if (interaction.isModalSubmit()) {
-        await onForm(interaction);
+        await onForm(interaction, acked);
       }
     } catch (error) {
       log.error(describeDiscordError(error), 'an interaction could not be handled');
       await answerAfterFailure(interaction);
+    } finally {
+      acked();
     }
   };
 }

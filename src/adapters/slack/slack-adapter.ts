@@ -103,9 +103,13 @@ export function createSlackAdapter(
             }
             // The ack is Bolt's HTTP answer: timed from the request reaching the process to the answer sent.
             const arrived = arrivalOf(request);
-            response.once('finish', () =>
-              deps.services.metrics.observeAck('slack', performance.now() - arrived),
-            );
+            // Until it is answered, work after earlier acks and watch turns wait (see core/ack-first.ts).
+            const acked = deps.services.ackFirst.awaitingAck();
+            response.once('finish', () => {
+              acked();
+              deps.services.metrics.observeAck('slack', performance.now() - arrived);
+            });
+            response.once('close', acked);
             receiver.requestListener(request, response);
           },
         },

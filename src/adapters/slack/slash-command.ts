@@ -79,17 +79,22 @@ export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
         ? { openKeyForm: () => openKeyForm(deps, () => openKeyModal(client, command.trigger_id, channelId)) }
         : {}),
     });
-    const requester = await slackRequester(
-      deps,
-      client,
-      { id: command.user_id, name: command.user_name },
-      parsed.command.adminOnly,
-    );
-    const running = dispatch(
-      { platform: 'slack', workspace: workspaceOf(command), requester, ...parsed },
-      reply,
-      services,
-    ).catch((error: unknown) => log.error({ err: error }, 'a Slack command failed outside dispatch'));
+    // Everything after the ack waits for the acks of commands that arrived meanwhile (core/ack-first.ts).
+    const running = services.ackFirst
+      .afterAck(async () => {
+        const requester = await slackRequester(
+          deps,
+          client,
+          { id: command.user_id, name: command.user_name },
+          parsed.command.adminOnly,
+        );
+        await dispatch(
+          { platform: 'slack', workspace: workspaceOf(command), requester, ...parsed },
+          reply,
+          services,
+        );
+      })
+      .catch((error: unknown) => log.error({ err: error }, 'a Slack command failed outside dispatch'));
     // A job watch may run for many minutes: Bolt need not hold the request (or its socket) for it.
     if (!parsed.command.longRunning) await running;
   });

@@ -11,7 +11,8 @@ import type { ImageFetcher } from '../images.js';
 import { type Clock, type Logger, silentLogger, systemClock, type WorkspaceId } from '../ports.js';
 import type { ReplySurface } from '../reply-surface.js';
 import type { SkidioClient } from '../skidio-client.js';
-import { firstTurn, type WatchEngine } from './engine.js';
+import { firstTurn, type RunTurn, type WatchEngine } from './engine.js';
+import { createProgressOutbox } from './progress-outbox.js';
 import { tell } from './replies.js';
 import { createTurnRunner } from './turn.js';
 import {
@@ -40,10 +41,15 @@ export interface JobWatcherOptions {
   clock?: Clock;
   random?: () => number;
   logger?: Logger;
+  /** Resolves when no command waits for its ack: every turn starts after those (see ack-first.ts). */
+  yieldToAcks?: () => Promise<void>;
 }
 
 /** A live surface is dropped this long after its person asked, in case another instance answered them. */
 const LIVE_SURFACE_SLACK_MS = 60 * 60_000;
+
+/** How long a stop waits for progress edits already handed to the outbox. */
+const PROGRESS_DRAIN_MS = 2_000;
 
 /** Builds a watcher; it takes no turn until `start`. */
 export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
@@ -85,11 +91,13 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
     for (const [id, held] of surfaces) if (held.since < oldest) surfaces.delete(id);
   }
 
-  const runTurn = createTurnRunner({
+  const outbox = createProgressOutbox(logger);
+  const takeTurn = createTurnRunner({
     ...options,
     state,
     surfaceOf,
     forget: (asker) => surfaces.delete(asker.id),
+    outbox,
     schedule,
     limits,
     clock,
@@ -97,6 +105,13 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
     logger,
     stopping: stopping.signal,
   });
+  const { yieldToAcks } = options;
+  const runTurn: RunTurn = yieldToAcks
+    ? async (turn) => {
+        await yieldToAcks();
+        return takeTurn(turn);
+      }
+    : takeTurn;
 
   return {
     route(router) {
@@ -138,12 +153,19 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
       return { resumed: stored.length };
     },
     activeCount: () => engine.activeCount(),
-    idle: () => engine.idle(),
+    async idle() {
+      await engine.idle();
+      await outbox.idle();
+    },
     stop(stopOptions = {}) {
       stopped ??= (async () => {
         // Turns in flight finish (a check is not cut off half-way, so no other instance repeats it at once);
         // what still runs after the grace period is aborted and left for the next start or another instance.
         await engine.stop(stopOptions.graceMs);
+        // Progress edits already handed out go out too (the adapters are still connected at this point).
+        const drained = new AbortController();
+        await Promise.race([outbox.idle(), clock.sleep(PROGRESS_DRAIN_MS, drained.signal).catch(() => {})]);
+        drained.abort();
         stopping.abort(new Error('the bot is shutting down'));
         await state.close();
       })();

@@ -22,6 +22,7 @@ import type { ReplySurface } from '../reply-surface.js';
 import { jitter } from '../retry.js';
 import type { SkidioClient } from '../skidio-client.js';
 import type { RunTurn, TurnOutcome, TurnState } from './engine.js';
+import type { ProgressOutbox } from './progress-outbox.js';
 import { tell, tellGaveUp } from './replies.js';
 import type {
   PollSchedule,
@@ -48,6 +49,8 @@ export interface TurnDeps {
   surfaceOf(key: WatchKey, asker: StoredAsker): ReplySurface | undefined;
   /** This person is done with: drop whatever the process keeps for them. */
   forget(asker: StoredAsker): void;
+  /** Where progress edits go, so that they never hold up the next check. */
+  outbox: ProgressOutbox;
   timeoutMs: number;
   schedule: PollSchedule;
   limits: WatchLimits;
@@ -138,22 +141,24 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
     return ended(turn, new BotBugError('the status check failed unexpectedly', { cause: error }));
   }
 
-  /** Tells everyone who has not heard `status` yet: the one place "same as before" is decided. */
+  /**
+   * Tells everyone who has not heard `status` yet: the one place "same as before" is decided. The edits go
+   * out through the outbox; the turn does not wait for them (a throttled edit must not delay every check).
+   */
   async function progress(key: WatchKey, status: ProgressStatus): Promise<void> {
     await state.setLastStatus(key, status);
     const now = clock.now();
     const askers = await state.askers(key);
-    await Promise.all(
-      askers
-        .filter((asker) => asker.heard !== status.state)
-        .map(async (asker) => {
-          const surface = deps.surfaceOf(key, asker);
-          if (!surface) return;
-          const event: WatchEvent = { kind: 'progress', status, elapsedMs: now - asker.joinedAt };
-          await tell(surface, key, asker, event, logger);
-          await state.updateAsker(key, { ...asker, heard: status.state, address: surface.delivery });
-        }),
-    );
+    for (const asker of askers) {
+      if (asker.heard === status.state) continue;
+      const surface = deps.surfaceOf(key, asker);
+      if (!surface) continue;
+      const event: WatchEvent = { kind: 'progress', status, elapsedMs: now - asker.joinedAt };
+      deps.outbox.send(asker.id, async () => {
+        await tell(surface, key, asker, event, logger);
+        await state.updateAsker(key, { ...asker, heard: status.state, address: surface.delivery });
+      });
+    }
   }
 
   /** One person's final reply under a claim. */
@@ -162,6 +167,8 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
     asker: StoredAsker,
     final: Final,
   ): Promise<'done' | 'owed' | 'elsewhere'> {
+    // The person's last progress edit lands before their final reply, never after it.
+    await deps.outbox.settle(asker.id);
     if (!(await state.claim(key, asker.id, CLAIM_TTL_MS))) return 'elsewhere';
     const surface = deps.surfaceOf(key, asker);
     const attempts = (asker.finalAttempts ?? 0) + 1;

@@ -192,6 +192,23 @@ describe.each(engines)('job watcher on $name', (kit) => {
     expect(a.seen).toEqual(['progress:queued', 'progress:running', 'result']);
   });
 
+  it('keeps checking while a progress edit is held up, skips the state queued behind it, and ends after it', async () => {
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const world = createWorld(kit, { script: [queued, running, running, completed()] });
+    const { watcher } = await world.start();
+    const throttled = world.channel('throttled', { progressHeld: held });
+    await watcher.watch(key('held-up'), world.asker(throttled));
+    await world.until(() => world.client.calls.length === 4, 'every check while the first edit is held up');
+    expect(throttled.seen).toEqual(['progress:queued']);
+    release();
+    await world.ended(key('held-up'));
+    // `running` was still waiting behind the held edit when the job completed: the result replaces it.
+    expect(throttled.seen).toEqual(['progress:queued', 'result']);
+  });
+
   it('asks the API nothing for a turn that outlived its watch (re-added at start-up just after it ended)', async () => {
     const world = createWorld(kit, { script: (check) => (check === 0 ? running : completed()) });
     const process = await world.start();

@@ -194,6 +194,8 @@ export interface ChannelBehaviour {
   progressFails?: boolean;
   /** Real milliseconds a progress update takes to post (a slow platform). */
   progressTakesMs?: number;
+  /** Progress updates are taken, then held until this resolves (a platform throttling the bot). */
+  progressHeld?: Promise<void>;
 }
 
 /** Where one person's replies land, across every surface (live or rebuilt) that addresses it. */
@@ -290,6 +292,7 @@ export function createWorld(kit: EngineKit, options: WorldOptions): World {
           made.seen.push(`progress:${reply.status.state}`);
           if (behaviour.progressTakesMs)
             await new Promise((resolve) => setTimeout(resolve, behaviour.progressTakesMs));
+          await behaviour.progressHeld;
         },
         async result(reply) {
           made.finalTries.push(clock.now());
