@@ -11,6 +11,7 @@ import type { FigureResult } from './figure.js';
 import { measureAckLatency } from './figures/ack-latency.js';
 import { measureCoalescing } from './figures/coalescing.js';
 import { measureColdStart } from './figures/cold-start.js';
+import { measureCrowd } from './figures/crowd.js';
 import { measureImageRelay } from './figures/image-relay.js';
 import { measureInstances } from './figures/instances.js';
 import { measureNotificationDelay } from './figures/notification-delay.js';
@@ -24,6 +25,7 @@ const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
   5: measureImageRelay,
   6: measureColdStart,
   7: measureInstances,
+  8: measureCrowd,
 };
 
 const { values } = parseArgs({

@@ -5,7 +5,10 @@
  */
 import { startSkidioSimulator } from '../src/simulator/index.js';
 
-const simulator = await startSkidioSimulator({ apiKeys: (process.env.BENCH_KEYS ?? 'bench-key').split(',') });
+const simulator = await startSkidioSimulator({
+  ...(JSON.parse(process.env.BENCH_SIMULATOR_OPTIONS ?? '{}') as { queueMs?: number; runMs?: number }),
+  apiKeys: (process.env.BENCH_KEYS ?? 'bench-key').split(','),
+});
 
 type Message =
   | { id: number; op: 'count'; jobPrefix: string }

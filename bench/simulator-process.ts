@@ -9,11 +9,14 @@ export interface RemoteSimulator {
   close(): Promise<void>;
 }
 
-/** Forks the simulator with `keys` accepted and resolves once it listens. */
-export function startRemoteSimulator(keys: string[]): Promise<RemoteSimulator> {
+/** Forks the simulator with `keys` accepted (and queue/run times) and resolves once it listens. */
+export function startRemoteSimulator(
+  keys: string[],
+  options: { queueMs?: number; runMs?: number } = {},
+): Promise<RemoteSimulator> {
   const child = fork(new URL('./simulator-child.ts', import.meta.url), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, BENCH_KEYS: keys.join(',') },
+    env: { ...process.env, BENCH_KEYS: keys.join(','), BENCH_SIMULATOR_OPTIONS: JSON.stringify(options) },
   });
   let nextId = 1;
   const pending = new Map<number, (result: unknown) => void>();

@@ -33,11 +33,12 @@ export async function freePort(): Promise<number> {
 export async function startBotProcess(
   env: Record<string, string>,
   readyTimeoutMs = 20_000,
-  options: { built?: boolean } = {},
+  options: { built?: boolean; cwd?: string | undefined; nodeArgs?: string[] } = {},
 ): Promise<BotProcess> {
-  // `built`: the compiled bot, as `npm start` runs it (the caller builds dist/ first).
+  // `built`: the compiled bot, as `npm start` runs it (the caller builds dist/ first). `cwd`: another checkout.
   const args = options.built ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'];
-  const child = spawn(process.execPath, args, {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...args], {
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
