@@ -19,6 +19,8 @@ import { startRemoteSimulator } from '../simulator-process.js';
 const KEY = 'bench-key-scale';
 const WATCHES = 10_000;
 const OBSERVE_MS = 15_000;
+/** The event-loop monitor's sampling interval, subtracted from its readings. */
+const LOOP_SAMPLE_MS = 10;
 
 export async function measureScale(): Promise<FigureResult> {
   const simulator = await startRemoteSimulator([KEY]);
@@ -43,7 +45,7 @@ export async function measureScale(): Promise<FigureResult> {
     );
   }
   await sleep(2_000);
-  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  const histogram = monitorEventLoopDelay({ resolution: LOOP_SAMPLE_MS });
   histogram.enable();
   let peak = rssMiB();
   const sampler = setInterval(() => {
@@ -55,7 +57,9 @@ export async function measureScale(): Promise<FigureResult> {
   const growth = peak - before;
   global.gc?.();
   const heapGrowth = process.memoryUsage().heapUsed / 1024 / 1024 - heapBefore;
-  const p99 = histogram.percentile(99) / 1e6;
+  // Each sample is the time between two of the monitor's timer ticks: the resolution itself plus the lateness.
+  // An idle loop reads about 10.1 ms at a 10 ms resolution, so the lateness is what exceeds the resolution.
+  const p99 = Math.max(0, histogram.percentile(99) / 1e6 - LOOP_SAMPLE_MS);
   const active = watcher.activeCount();
   const requests = await simulator.statusRequests('never-scale-');
   await watcher.stop();
@@ -63,13 +67,13 @@ export async function measureScale(): Promise<FigureResult> {
   return {
     id: 4,
     what: `scale: ${WATCHES.toLocaleString('en')} pending watches in one process`,
-    value: `RSS +${round(growth)} MB, loop delay p99 ${round(p99)} ms`,
+    value: `RSS +${round(growth)} MB (live heap after GC +${round(heapGrowth)} MB, ${round((heapGrowth * 1024 * 1024) / WATCHES / 1024, 2)} KB per watch), event-loop lateness p99 ${round(p99)} ms`,
     target: '≤ 50 MB and ≤ 20 ms',
     met: growth <= 50 && p99 <= 20 && active === WATCHES,
     details: {
       rssGrowthMiB: growth,
       heapGrowthAfterGcMiB: heapGrowth,
-      eventLoopDelayP99Ms: p99,
+      eventLoopLatenessP99Ms: p99,
       activeWatches: active,
       upstreamRequests: requests,
     },
