@@ -14,6 +14,7 @@ import { measureColdStart } from './figures/cold-start.js';
 import { measureImageRelay } from './figures/image-relay.js';
 import { measureInstances } from './figures/instances.js';
 import { measureNotificationDelay } from './figures/notification-delay.js';
+import { measurePollingPlan } from './figures/polling-plan.js';
 import { measureScale } from './figures/scale.js';
 
 const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
@@ -24,6 +25,7 @@ const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
   5: measureImageRelay,
   6: measureColdStart,
   7: measureInstances,
+  8: measurePollingPlan,
 };
 
 const { values } = parseArgs({

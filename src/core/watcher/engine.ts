@@ -14,7 +14,7 @@ export interface TurnState extends StoredWatch {
   checks: number;
   /** Transient failures in a row. */
   failuresInRow: number;
-  /** The wait before the next check, growing after each one. */
+  /** The wait the last turn chose before this one (a turn stopped mid-check waits it again). */
   delayMs: number;
   /** The job state at the last check, to notice a change without reading who waits. */
   lastState?: string;
@@ -54,6 +54,6 @@ export interface WatchEngine {
 }
 
 /** The first turn of a new watch. */
-export function firstTurn(watch: StoredWatch, initialDelayMs: number): TurnState {
-  return { ...watch, checks: 0, failuresInRow: 0, delayMs: initialDelayMs };
+export function firstTurn(watch: StoredWatch, firstCheckMs: number): TurnState {
+  return { ...watch, checks: 0, failuresInRow: 0, delayMs: firstCheckMs };
 }

@@ -119,7 +119,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
       }
       surface.watching?.(key.jobId);
       if (outcome.kind === 'started') {
-        await engine.add(firstTurn(outcome.watch, schedule.initialDelayMs));
+        await engine.add(firstTurn(outcome.watch, schedule.firstCheckMs));
         return;
       }
       // A late joiner hears where the job stands now rather than waiting for the next change (the state
@@ -134,7 +134,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
       await engine.start(runTurn);
       // A durable engine ignores watches it already has; this adds only those a crash left without a turn.
       const stored = await state.list();
-      for (const watch of stored) await engine.add(firstTurn(watch, schedule.initialDelayMs));
+      for (const watch of stored) await engine.add(firstTurn(watch, schedule.firstCheckMs));
       return { resumed: stored.length };
     },
     activeCount: () => engine.activeCount(),

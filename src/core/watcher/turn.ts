@@ -19,9 +19,9 @@ import { isFinal, type JobStatus } from '../job-status.js';
 import { errorText } from '../messages.js';
 import type { Clock, Logger, WorkspaceId } from '../ports.js';
 import type { ReplySurface } from '../reply-surface.js';
-import { jitter } from '../retry.js';
 import type { SkidioClient } from '../skidio-client.js';
 import type { RunTurn, TurnOutcome, TurnState } from './engine.js';
+import { cadencePlan, delayToNextCheck } from './poll-plan.js';
 import { tell, tellGaveUp } from './replies.js';
 import type {
   PollSchedule,
@@ -70,6 +70,7 @@ const STALE_CHECK_MS = 60_000;
 /** Builds the turn runner the engines call. */
 export function createTurnRunner(deps: TurnDeps): RunTurn {
   const { state, clock, schedule, logger } = deps;
+  const plan = cadencePlan(schedule);
 
   /** The timeout, then one status check. Never rejects. */
   async function check(turn: TurnState): Promise<Verdict> {
@@ -239,17 +240,17 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
         turn.lastState = verdict.status.state;
         await progress(turn, verdict.status);
       }
-      const remainingMs = deps.timeoutMs - (clock.now() - turn.startedAt);
-      const delayMs = Math.max(0, Math.min(jitter(turn.delayMs, schedule.jitter, deps.random), remainingMs));
-      turn.delayMs = Math.min(schedule.maxDelayMs, turn.delayMs * schedule.multiplier);
-      return { next: 'later', delayMs, state: turn };
+      const waitedMs = clock.now() - turn.startedAt;
+      const plannedMs = delayToNextCheck(plan, waitedMs, schedule.jitter, deps.random);
+      turn.delayMs = Math.max(0, Math.min(plannedMs, deps.timeoutMs - waitedMs));
+      return { next: 'later', delayMs: turn.delayMs, state: turn };
     } catch (error) {
       // The state store failed (Redis away, disk full): keep the watch and try again shortly.
       logger.error(
         { err: error, jobId: turn.jobId, workspace: turn.workspace },
         'a watch turn failed; retrying',
       );
-      return { next: 'later', delayMs: schedule.maxDelayMs, state: given };
+      return { next: 'later', delayMs: schedule.cadenceMs, state: given };
     }
   };
 }

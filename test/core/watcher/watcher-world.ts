@@ -145,7 +145,7 @@ export const inProcessKit: EngineKit = {
 const redisKit: EngineKit = {
   name: 'bullmq + redis',
   clock: shiftedSystemClock,
-  schedule: { initialDelayMs: 20, maxDelayMs: 50, finalRetryDelayMs: 40 },
+  schedule: { firstCheckMs: 30, cadenceMs: 20, finalRetryDelayMs: 40 },
   make() {
     const prefix = `skidio-test-${randomUUID()}:`;
     const url = new URL(REDIS_URL);

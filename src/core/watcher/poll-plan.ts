@@ -1,0 +1,59 @@
+/**
+ * Where a watch places its status checks. A plan is a set of instants on the job's clock (ms since the job
+ * started, or since the watch started when the job's age is unknown); a turn asks for the first one after now
+ * and waits until then, plus a little de-synchronisation. Plans are pure, so `poll-simulation.ts` replays
+ * exactly what the watcher does, on simulated time.
+ *
+ * Why the default is a fixed cadence: a job whose length nobody knows finishes anywhere, so the delay from its
+ * end to the check that sees it is spread over the whole gap between two checks, and the median delay is
+ * about half the gap. A budget of `T/2 + 2` requests for a `T`-second job allows one check per 2 s after the
+ * first; 2 s gaps give a median of 1 s, and anything faster runs over the budget for some `T`.
+ */
+
+/** Checks placed on a job's clock. */
+export interface PollPlan {
+  /** The first planned check strictly after `ageMs`. */
+  nextCheckAfter(ageMs: number): number;
+}
+
+/** The default plan's parameters (part of `PollSchedule`). */
+export interface CadencePlanOptions {
+  /** The first check after the one at the start of the watch. */
+  firstCheckMs: number;
+  /** Then one check every `cadenceMs`, on multiples of it. */
+  cadenceMs: number;
+}
+
+/**
+ * The default plan, knowing nothing about the job: a check at the start (the engine runs the first turn at
+ * once), one at `firstCheckMs`, then every multiple of `cadenceMs` after it. With 3 s and 2 s: 0, 3, 4, 6, 8 s…
+ * The check at 3 s rather than 2 s is the fast start: a check at 2 s could only see jobs of 2 s or less, while
+ * one at 3 s sees every job of 2 to 3 s within 1 s, and the checks that follow stay within the budget.
+ */
+export function cadencePlan(options: CadencePlanOptions): PollPlan {
+  const { firstCheckMs, cadenceMs } = options;
+  return {
+    nextCheckAfter(ageMs) {
+      if (ageMs < firstCheckMs) return firstCheckMs;
+      return (Math.floor(ageMs / cadenceMs) + 1) * cadenceMs;
+    },
+  };
+}
+
+/**
+ * The wait from `ageMs` until the plan's next check, made longer (never shorter) by up to `spread` × that wait,
+ * so that watches started together (a batch, a restart) do not all ask the API in the same millisecond. Never
+ * shorter: an early check would spend a request the budget has no room for, and the next turn would find the
+ * same planned instant still ahead. A late one is harmless while it stays before the next planned instant;
+ * past it, that instant is skipped (one longer gap).
+ */
+export function delayToNextCheck(
+  plan: PollPlan,
+  ageMs: number,
+  spread: number,
+  random: () => number,
+): number {
+  const next = plan.nextCheckAfter(ageMs);
+  const gap = next - Math.max(0, ageMs);
+  return Math.round(next - ageMs + random() * spread * gap);
+}
