@@ -20,6 +20,13 @@ export interface TurnState extends StoredWatch {
   lastState?: string;
   /** When the last check ran: a watch resumed long after it (the bot was down) checks once before timing out. */
   lastCheckAt?: number;
+  /** How old the job was when the watch started, from the times the API reports: checks go on the job's clock. */
+  jobAgeAtStartMs?: number;
+  /**
+   * The job's model, when whoever started the watch knows it (a submit does; a status body does not): its
+   * durations are learned and planned apart from the workspace's other models.
+   */
+  model?: string;
   /**
    * The job's end, once known and while final replies are still owed. A completed job is asked again for its
    * images on a retry (they are not stored), but never times out; a failure's reply is kept as its words.

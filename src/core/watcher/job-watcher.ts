@@ -12,6 +12,9 @@ import { type Clock, type Logger, silentLogger, systemClock, type WorkspaceId } 
 import type { ReplySurface } from '../reply-surface.js';
 import type { SkidioClient } from '../skidio-client.js';
 import { firstTurn, type WatchEngine } from './engine.js';
+import type { JobDurations } from './job-durations.js';
+import { createPollPlanner } from './learned-plan.js';
+import { cadencePlan } from './poll-plan.js';
 import { tell } from './replies.js';
 import { createTurnRunner } from './turn.js';
 import {
@@ -37,6 +40,8 @@ export interface JobWatcherOptions {
   timeoutMs: number;
   limits?: Partial<WatchLimits>;
   schedule?: Partial<PollSchedule>;
+  /** Where job durations are learned; without it, every watch polls on the default plan. */
+  durations?: JobDurations;
   clock?: Clock;
   random?: () => number;
   logger?: Logger;
@@ -91,6 +96,16 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
     surfaceOf,
     forget: (asker) => surfaces.delete(asker.id),
     schedule,
+    ...(options.durations
+      ? {
+          planner: createPollPlanner({
+            durations: options.durations,
+            fallback: cadencePlan(schedule),
+            clock,
+            logger,
+          }),
+        }
+      : {}),
     limits,
     clock,
     random: options.random ?? Math.random,

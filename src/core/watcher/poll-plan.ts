@@ -41,11 +41,11 @@ export function cadencePlan(options: CadencePlanOptions): PollPlan {
 }
 
 /**
- * The wait from `ageMs` until the plan's next check, made longer (never shorter) by up to `spread` × that wait,
- * so that watches started together (a batch, a restart) do not all ask the API in the same millisecond. Never
- * shorter: an early check would spend a request the budget has no room for, and the next turn would find the
- * same planned instant still ahead. A late one is harmless while it stays before the next planned instant;
- * past it, that instant is skipped (one longer gap).
+ * The wait from `ageMs` until the plan's next check, made longer (never shorter) by up to `spread` × the shorter
+ * of that wait and the gap after the check, so that watches started together (a batch, a restart) do not all
+ * ask the API in the same millisecond. Never shorter: an early check would spend a request the budget has no
+ * room for, and the next turn would find the same planned instant still ahead. Bounded by the gap after it, so
+ * a late check still comes before the next planned one (a learned plan's dense checks stay where they are).
  */
 export function delayToNextCheck(
   plan: PollPlan,
@@ -54,6 +54,6 @@ export function delayToNextCheck(
   random: () => number,
 ): number {
   const next = plan.nextCheckAfter(ageMs);
-  const gap = next - Math.max(0, ageMs);
-  return Math.round(next - ageMs + random() * spread * gap);
+  const room = Math.min(next - Math.max(0, ageMs), plan.nextCheckAfter(next) - next);
+  return Math.round(next - ageMs + random() * spread * room);
 }

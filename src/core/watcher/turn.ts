@@ -21,6 +21,9 @@ import type { Clock, Logger, WorkspaceId } from '../ports.js';
 import type { ReplySurface } from '../reply-surface.js';
 import type { SkidioClient } from '../skidio-client.js';
 import type { RunTurn, TurnOutcome, TurnState } from './engine.js';
+import { readJobClock } from './job-clock.js';
+import type { DurationKey } from './job-durations.js';
+import type { PollPlanner } from './learned-plan.js';
 import { cadencePlan, delayToNextCheck } from './poll-plan.js';
 import { tell, tellGaveUp } from './replies.js';
 import type {
@@ -50,6 +53,8 @@ export interface TurnDeps {
   forget(asker: StoredAsker): void;
   timeoutMs: number;
   schedule: PollSchedule;
+  /** Plans learned from the workspace's job durations; without it every watch uses the default plan. */
+  planner?: PollPlanner;
   limits: WatchLimits;
   clock: Clock;
   random: () => number;
@@ -70,7 +75,7 @@ const STALE_CHECK_MS = 60_000;
 /** Builds the turn runner the engines call. */
 export function createTurnRunner(deps: TurnDeps): RunTurn {
   const { state, clock, schedule, logger } = deps;
-  const plan = cadencePlan(schedule);
+  const defaultPlan = cadencePlan(schedule);
 
   /** The timeout, then one status check. Never rejects. */
   async function check(turn: TurnState): Promise<Verdict> {
@@ -91,6 +96,8 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
       }
       const answer = await deps.client.status(turn.jobId, apiKey, { signal: deps.stopping });
       turn.failuresInRow = 0;
+      const durationMs = readJobClock(turn, answer, now);
+      if (durationMs !== undefined) await deps.planner?.learn(durationKeyOf(turn), durationMs);
       return await verdictOf(turn, answer.status, apiKey);
     } catch (error) {
       if (deps.stopping.aborted) return { kind: 'waiting', status: undefined };
@@ -241,7 +248,9 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
         await progress(turn, verdict.status);
       }
       const waitedMs = clock.now() - turn.startedAt;
-      const plannedMs = delayToNextCheck(plan, waitedMs, schedule.jitter, deps.random);
+      const plan = deps.planner ? await deps.planner.planFor(durationKeyOf(turn)) : defaultPlan;
+      const ageMs = waitedMs + (turn.jobAgeAtStartMs ?? 0);
+      const plannedMs = delayToNextCheck(plan, ageMs, schedule.jitter, deps.random);
       turn.delayMs = Math.max(0, Math.min(plannedMs, deps.timeoutMs - waitedMs));
       return { next: 'later', delayMs: turn.delayMs, state: turn };
     } catch (error) {
@@ -253,6 +262,13 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
       return { next: 'later', delayMs: schedule.cadenceMs, state: given };
     }
   };
+}
+
+/** Whose durations a watch learns and plans with. */
+function durationKeyOf(turn: TurnState): DurationKey {
+  return turn.model === undefined
+    ? { workspace: turn.workspace }
+    : { workspace: turn.workspace, model: turn.model };
 }
 
 /** The end of a job without images: its words are built once, and kept for retries. */
