@@ -101,6 +101,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
           planner: createPollPlanner({
             durations: options.durations,
             fallback: cadencePlan(schedule),
+            late: schedule,
             clock,
             logger,
           }),

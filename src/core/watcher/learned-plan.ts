@@ -7,7 +7,7 @@
  */
 import type { Clock, Logger } from '../ports.js';
 import { type DurationKey, durationKeyText, type JobDurations } from './job-durations.js';
-import type { PollPlan } from './poll-plan.js';
+import { type LateChecks, lateCheckAfter, type PollPlan } from './poll-plan.js';
 
 /** A learned plan: checks at `startMs`, then every `gapMs` (`count` in all), then every `tailMs`. Plain JSON. */
 export interface WindowPlan {
@@ -17,13 +17,14 @@ export interface WindowPlan {
   tailMs: number;
 }
 
-/** The plan of a window: on the job's clock, like every plan. */
-export function windowPlan(window: WindowPlan): PollPlan {
+/** The plan of a window: on the job's clock, like every plan; past the window and `late.lateAfterMs`, late. */
+export function windowPlan(window: WindowPlan, late?: LateChecks): PollPlan {
   const { startMs, gapMs, count, tailMs } = window;
   const lastMs = startMs + (count - 1) * gapMs;
   return {
     nextCheckAfter(ageMs) {
       if (ageMs < startMs) return startMs;
+      if (late && ageMs >= Math.max(lastMs, late.lateAfterMs)) return lateCheckAfter(ageMs, late);
       if (ageMs < lastMs) return startMs + (Math.floor((ageMs - startMs) / gapMs) + 1) * gapMs;
       return lastMs + (Math.floor((ageMs - lastMs) / tailMs) + 1) * tailMs;
     },
@@ -174,6 +175,8 @@ const PLAN_REFRESH_MS = 60_000;
 export function createPollPlanner(options: {
   durations: JobDurations;
   fallback: PollPlan;
+  /** When checks thin out for jobs older than the plans are tuned for (the schedule's). */
+  late?: LateChecks;
   clock: Clock;
   logger: Logger;
   learning?: LearningOptions;
@@ -198,7 +201,7 @@ export function createPollPlanner(options: {
       if (cached && clock.now() - cached.at < PLAN_REFRESH_MS) return cached.plan;
       try {
         const window = learnWindow(await durations.recent(key), fallback, learning);
-        const plan = window ? windowPlan(window) : fallback;
+        const plan = window ? windowPlan(window, options.late) : fallback;
         remember(text, plan);
         return plan;
       } catch (error) {

@@ -16,26 +16,45 @@ export interface PollPlan {
   nextCheckAfter(ageMs: number): number;
 }
 
+/**
+ * Checks of a job older than the plans are tuned for (2 to 60 s): a job still pending after a minute is
+ * likely queued for long, and a check every 2 s for up to the watch timeout (30 min) would cost 900 requests
+ * where the old curve's 5 s cost 360. Past `lateAfterMs`, every plan checks every `lateCadenceMs`.
+ */
+export interface LateChecks {
+  lateAfterMs: number;
+  lateCadenceMs: number;
+}
+
 /** The default plan's parameters (part of `PollSchedule`). */
-export interface CadencePlanOptions {
+export interface CadencePlanOptions extends LateChecks {
   /** The first check after the one at the start of the watch. */
   firstCheckMs: number;
   /** Then one check every `cadenceMs`, on multiples of it. */
   cadenceMs: number;
 }
 
+/** The next check after `ageMs` once past `lateAfterMs`: on multiples of the late cadence from there. */
+export function lateCheckAfter(ageMs: number, late: LateChecks): number {
+  return (
+    late.lateAfterMs + (Math.floor((ageMs - late.lateAfterMs) / late.lateCadenceMs) + 1) * late.lateCadenceMs
+  );
+}
+
 /**
  * The default plan, knowing nothing about the job: a check at the start (the engine runs the first turn at
- * once), one at `firstCheckMs`, then every multiple of `cadenceMs` after it. With 3 s and 2 s: 0, 3, 4, 6, 8 s…
+ * once), one at `firstCheckMs`, then every multiple of `cadenceMs` after it, up to `lateAfterMs` (see
+ * `LateChecks`). With 3 s and 2 s: 0, 3, 4, 6, 8 s… 58, 60 s, then 65, 70 s…
  * The check at 3 s rather than 2 s is the fast start: a check at 2 s could only see jobs of 2 s or less, while
  * one at 3 s sees every job of 2 to 3 s within 1 s, and the checks that follow stay within the budget.
  */
 export function cadencePlan(options: CadencePlanOptions): PollPlan {
-  const { firstCheckMs, cadenceMs } = options;
+  const { firstCheckMs, cadenceMs, lateAfterMs } = options;
   return {
     nextCheckAfter(ageMs) {
-      if (ageMs < firstCheckMs) return firstCheckMs;
-      return (Math.floor(ageMs / cadenceMs) + 1) * cadenceMs;
+      if (ageMs >= lateAfterMs) return lateCheckAfter(ageMs, options);
+      if (ageMs < firstCheckMs) return Math.min(firstCheckMs, lateAfterMs);
+      return Math.min((Math.floor(ageMs / cadenceMs) + 1) * cadenceMs, lateAfterMs);
     },
   };
 }

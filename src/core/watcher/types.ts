@@ -77,6 +77,8 @@ export const defaultPollSchedule: PollSchedule = {
   // Checks at 0, 3, 4, 6, 8 s…: a median delay of 1 s within T/2 + 2 requests for a T-second job (2 to 60 s).
   firstCheckMs: 3_000,
   cadenceMs: 2_000,
+  lateAfterMs: 60_000,
+  lateCadenceMs: 5_000,
   jitter: 0.25,
   maxConsecutiveFailures: 5,
   maxConcurrentChecks: 32,

@@ -84,6 +84,13 @@ describe('a plan learned from 50 jobs of a model', () => {
     expect(instants).toEqual([0, 8_000, 8_500, 9_000, 12_000, 15_000, 18_000]);
     expect(plan.nextCheckAfter(8_700)).toBe(9_000);
   });
+
+  it('thins out like the default past a minute', () => {
+    const plan = windowPlan({ startMs: 50_000, gapMs: 500, count: 3, tailMs: 3_000 }, defaultPollSchedule);
+    expect(plan.nextCheckAfter(50_900)).toBe(51_000);
+    expect(plan.nextCheckAfter(58_000)).toBe(60_000);
+    expect(plan.nextCheckAfter(60_000)).toBe(65_000);
+  });
 });
 
 describe('learned duration keys', () => {

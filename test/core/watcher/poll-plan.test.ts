@@ -58,8 +58,18 @@ describe('the default polling plan', () => {
     expect(new Set(waits).size).toBeGreaterThan(100);
   });
 
+  it('thins out to one check per 5 s for jobs pending past a minute', () => {
+    const instants = [56_000];
+    while (instants.length < 6) instants.push(defaultPlan.nextCheckAfter(instants.at(-1) ?? 0));
+    expect(instants).toEqual([56_000, 58_000, 60_000, 65_000, 70_000, 75_000]);
+    // 30 minutes of a job stuck in the queue: 31 checks in the first minute, then 5 s apart (360 before).
+    const random = seededRandom(7);
+    expect(simulateWatch(defaultPlan, 1_800_000, { spread, random }).checks).toBeLessThanOrEqual(31 + 348);
+  });
+
   it('resumes on the plan after a late check (a restart, a slow answer)', () => {
     expect(defaultPlan.nextCheckAfter(3_600)).toBe(4_000);
-    expect(defaultPlan.nextCheckAfter(95_123)).toBe(96_000);
+    expect(defaultPlan.nextCheckAfter(45_123)).toBe(46_000);
+    expect(defaultPlan.nextCheckAfter(95_123)).toBe(100_000);
   });
 });
