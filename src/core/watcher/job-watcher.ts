@@ -13,8 +13,8 @@ import type { ReplySurface } from '../reply-surface.js';
 import type { SkidioClient } from '../skidio-client.js';
 import { firstTurn, type WatchEngine } from './engine.js';
 import type { JobDurations } from './job-durations.js';
-import { createPollPlanner } from './learned-plan.js';
 import { cadencePlan } from './poll-plan.js';
+import { createPollPlanner } from './poll-planner.js';
 import { tell } from './replies.js';
 import { createTurnRunner } from './turn.js';
 import {

@@ -4,9 +4,8 @@
  * window's start, spacing and length are the ones that would have served those jobs best (the lowest median
  * delay), with the checks they would have cost held within T/3 + 2 for a T-second job on average. Durations
  * that say little (too few, or spread so wide that no window beats the default) leave the default plan.
+ * `poll-planner.ts` runs this per workspace and model for the watcher.
  */
-import type { Clock, Logger } from '../ports.js';
-import { type DurationKey, durationKeyText, type JobDurations } from './job-durations.js';
 import { type LateChecks, lateCheckAfter, type PollPlan } from './poll-plan.js';
 
 /** A learned plan: checks at `startMs`, then every `gapMs` (`count` in all), then every `tailMs`. Plain JSON. */
@@ -156,69 +155,4 @@ export function learnWindow(
   }
   if (!best || best.score > (1 - options.minGain) * scorePlan(fallback, durations)) return undefined;
   return best.window;
-}
-
-/** Plans per watch, learned from the durations of the workspace's (and model's) recent jobs. */
-export interface PollPlanner {
-  /** The plan for a job of `key`: learned when its durations allow, else the default. Never rejects. */
-  planFor(key: DurationKey): Promise<PollPlan>;
-  /** Remembers a completed job's duration. Never rejects: a store failure only costs what it would teach. */
-  learn(key: DurationKey, durationMs: number): Promise<void>;
-}
-
-/** Plans this process keeps, so a turn does not read the store; the least recently learned go first. */
-const MAX_CACHED_PLANS = 2_000;
-/** How long a cached plan serves before the durations are read again (other instances learn too). */
-const PLAN_REFRESH_MS = 60_000;
-
-/** Builds the planner on a durations store. */
-export function createPollPlanner(options: {
-  durations: JobDurations;
-  fallback: PollPlan;
-  /** When checks thin out for jobs older than the plans are tuned for (the schedule's). */
-  late?: LateChecks;
-  clock: Clock;
-  logger: Logger;
-  learning?: LearningOptions;
-}): PollPlanner {
-  const { durations, fallback, clock, logger } = options;
-  const learning = options.learning ?? defaultLearningOptions;
-  const cache = new Map<string, { plan: PollPlan; at: number }>();
-
-  function remember(text: string, plan: PollPlan): void {
-    cache.delete(text);
-    if (cache.size >= MAX_CACHED_PLANS) {
-      const oldest = cache.keys().next();
-      if (!oldest.done) cache.delete(oldest.value);
-    }
-    cache.set(text, { plan, at: clock.now() });
-  }
-
-  return {
-    async planFor(key) {
-      const text = durationKeyText(key);
-      const cached = cache.get(text);
-      if (cached && clock.now() - cached.at < PLAN_REFRESH_MS) return cached.plan;
-      try {
-        const window = learnWindow(await durations.recent(key), fallback, learning);
-        const plan = window ? windowPlan(window, options.late) : fallback;
-        remember(text, plan);
-        return plan;
-      } catch (error) {
-        logger.warn({ workspace: key.workspace, err: (error as Error).message }, 'job durations unreadable');
-        return cached?.plan ?? fallback;
-      }
-    },
-    async learn(key, durationMs) {
-      // With a model, the workspace's own mix learns the job too: watches that do not know the model use it.
-      const keys = key.model === undefined ? [key] : [key, { workspace: key.workspace }];
-      try {
-        // The cached plan stays until its refresh: learning a plan anew on every completed job would cost a
-        // search per job, and one job more changes little.
-        for (const each of keys) await durations.add(each, durationMs);
-      } catch (error) {
-        logger.warn({ workspace: key.workspace, err: (error as Error).message }, 'job duration not stored');
-      }
-    },
-  };
 }

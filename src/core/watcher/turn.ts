@@ -23,8 +23,8 @@ import type { SkidioClient } from '../skidio-client.js';
 import type { RunTurn, TurnOutcome, TurnState } from './engine.js';
 import { readJobClock } from './job-clock.js';
 import type { DurationKey } from './job-durations.js';
-import type { PollPlanner } from './learned-plan.js';
 import { cadencePlan, delayToNextCheck } from './poll-plan.js';
+import type { PollPlanner } from './poll-planner.js';
 import { tell, tellGaveUp } from './replies.js';
 import type {
   PollSchedule,

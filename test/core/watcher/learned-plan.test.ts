@@ -12,8 +12,9 @@ import {
   durationKeyText,
   type JobDurations,
 } from '../../../src/core/watcher/job-durations.js';
-import { createPollPlanner, learnWindow, windowPlan } from '../../../src/core/watcher/learned-plan.js';
+import { learnWindow, windowPlan } from '../../../src/core/watcher/learned-plan.js';
 import { cadencePlan } from '../../../src/core/watcher/poll-plan.js';
+import { createPollPlanner } from '../../../src/core/watcher/poll-planner.js';
 import { seededRandom, simulateWatch, summarize } from '../../../src/core/watcher/poll-simulation.js';
 import { defaultPollSchedule, type WatchKey } from '../../../src/core/watcher/types.js';
 import {
@@ -132,8 +133,16 @@ describe('the planner', () => {
       recent: () => Promise.reject(new Error('redis away')),
       add: () => Promise.reject(new Error('redis away')),
     };
-    const planner = createPollPlanner({ durations: broken, fallback: defaultPlan, clock, logger });
+    const warnings: string[] = [];
+    const counting = {
+      ...logger,
+      warn: (_fields: object, message?: string) => void warnings.push(message ?? ''),
+    };
+    const planner = createPollPlanner({ durations: broken, fallback: defaultPlan, clock, logger: counting });
     expect(await planner.planFor({ workspace: 'w' })).toBe(defaultPlan);
+    expect(await planner.planFor({ workspace: 'w' })).toBe(defaultPlan);
+    // Said once per key and minute, not on every turn of every watch.
+    expect(warnings).toEqual(['job durations unreadable']);
     await expect(planner.learn({ workspace: 'w' }, 9_000)).resolves.toBeUndefined();
   });
 });
