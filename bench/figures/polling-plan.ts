@@ -2,8 +2,9 @@
  * Figure 8: where polls land (issue 13), on simulated time. For each plan and each mix of job durations: the
  * median and p90 delay from a job's end to the check that sees it, and the mean over jobs of checks ÷ (T/2 + 2)
  * and ÷ (T/3 + 2) for a T-second job. Every watch starts with its job and uses the watcher's own jitter on a
- * seeded random; learned plans are learned from 50 earlier jobs of the same mix, then measured on fresh ones.
- * Deterministic, and a second or two of CPU.
+ * seeded random (the old curve too: its instants with today's later-only jitter; its own symmetric ±25 % moves
+ * the median by a few ms). Learned plans are learned from 50 earlier jobs of the same mix, then measured on
+ * fresh ones. Deterministic, and a second or two of CPU.
  */
 import { learnWindow, windowPlan } from '../../src/core/watcher/learned-plan.js';
 import { cadencePlan, type PollPlan } from '../../src/core/watcher/poll-plan.js';
@@ -44,7 +45,7 @@ function learned(observed: number[]): PollPlan {
   return window ? windowPlan(window, defaultPollSchedule) : defaultPlan;
 }
 
-/** Watches of `durations`, each under the plan `planOf` gives its job. */
+/** Replays watches of the given jobs, each under its own plan, on one seeded random. */
 function watch(durations: { durationMs: number; plan: PollPlan }[], seed: number): SimulatedWatch[] {
   const random = seededRandom(seed);
   return durations.map(({ durationMs, plan }) => simulateWatch(plan, durationMs, { spread, random }));
