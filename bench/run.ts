@@ -15,6 +15,7 @@ import { measureCrowd } from './figures/crowd.js';
 import { measureImageRelay } from './figures/image-relay.js';
 import { measureInstances } from './figures/instances.js';
 import { measureNotificationDelay } from './figures/notification-delay.js';
+import { measurePollingPlan } from './figures/polling-plan.js';
 import { measureScale } from './figures/scale.js';
 
 const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
@@ -26,6 +27,7 @@ const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
   6: measureColdStart,
   7: measureInstances,
   8: measureCrowd,
+  11: measurePollingPlan,
 };
 
 const { values } = parseArgs({

@@ -13,6 +13,7 @@ import type { RetryPolicy } from './core/retry.js';
 import { createKeyring, type SecretBox } from './core/secret-box.js';
 import { createSkidioClient, type SkidioClient, type SkidioClientOptions } from './core/skidio-client.js';
 import { createInProcessEngine } from './core/watcher/in-process-engine.js';
+import { createStoredJobDurations } from './core/watcher/job-durations.js';
 import { createJobWatcher } from './core/watcher/job-watcher.js';
 import { createMemoryWatchState } from './core/watcher/memory-watch-state.js';
 import type { JobWatcher, PollSchedule } from './core/watcher/types.js';
@@ -99,6 +100,7 @@ export async function createBotServices(
     engine:
       redis?.engine ?? createInProcessEngine({ clock, maxConcurrent: schedule?.maxConcurrentChecks ?? 32 }),
     timeoutMs: config.watchTimeoutMs,
+    durations: redis?.durations ?? createStoredJobDurations(store),
     limits: config.limits,
     yieldToAcks: ackFirst.yieldToAcks,
     clock,

@@ -24,9 +24,20 @@ export type JobStatus =
 /** The states after which a job never changes. */
 export type FinalState = 'completed' | 'failed' | 'cancelled' | 'expired';
 
+/**
+ * How long the job waited and ran, as RunPod-style bodies report it (`delayTime`, `executionTime`, in ms): so
+ * far while it runs, in all once it ends. Either may be missing; the watcher learns job durations from them.
+ */
+export interface JobTiming {
+  queuedMs?: number;
+  ranMs?: number;
+}
+
 /** The result of reading a body: the status, and what could not be understood (a shape, never values). */
 export interface NormalizedBody {
   status: JobStatus;
+  /** Set when the body carries a readable `delayTime` or `executionTime`. */
+  timing?: JobTiming;
   /** Set when the body was not understood; describes its keys and types only. */
   problem?: string;
 }
@@ -98,6 +109,32 @@ export function normalizeJobBody(body: unknown): NormalizedBody {
       problem: `body is ${describeShape(body)}`,
     };
   }
+  const timing = timingOf(body);
+  const normalized = normalizeRecord(body);
+  return timing ? { ...normalized, timing } : normalized;
+}
+
+/** Longest time a body may claim (a day): anything beyond is a unit mix-up, not a duration to learn. */
+const MAX_TIMING_MS = 86_400_000;
+
+/** `delayTime` and `executionTime` when they read as milliseconds (a number, or digits in a string). */
+function timingOf(body: Record<string, unknown>): JobTiming | undefined {
+  const millis = (value: unknown): number | undefined => {
+    const number = typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : value;
+    return typeof number === 'number' && Number.isFinite(number) && number >= 0 && number <= MAX_TIMING_MS
+      ? Math.round(number)
+      : undefined;
+  };
+  const queuedMs = millis(body.delayTime);
+  const ranMs = millis(body.executionTime);
+  if (queuedMs === undefined && ranMs === undefined) return undefined;
+  return {
+    ...(queuedMs === undefined ? {} : { queuedMs }),
+    ...(ranMs === undefined ? {} : { ranMs }),
+  };
+}
+
+function normalizeRecord(body: Record<string, unknown>): NormalizedBody {
   const rawStatus = body.status;
   const state = typeof rawStatus === 'string' ? stateOf(rawStatus) : inferState(body);
   const images = extractImages(body.output);

@@ -151,7 +151,7 @@ export class JobStore {
       createdAt: this.#settings.now(),
       // The id is the prompt: each scenario id has its own, reproducible pictures.
       prompt: jobId,
-      model: 'flux-schnell',
+      model: plan.model ?? 'flux-schnell',
       seed: 0,
       width: size,
       height: size,
@@ -164,8 +164,8 @@ export class JobStore {
   }
 
   #phases(job: SimJob): { queueEnd: number; end: number } {
-    const queue = this.#settings.queueMs * job.plan.timeScale;
-    const run = this.#settings.runMs * job.plan.timeScale;
+    const queue = (job.plan.times?.queueMs ?? this.#settings.queueMs) * job.plan.timeScale;
+    const run = (job.plan.times?.runMs ?? this.#settings.runMs) * job.plan.timeScale;
     switch (job.plan.timeline) {
       case 'immediate':
         return { queueEnd: 0, end: 0 };

@@ -3,6 +3,7 @@
  * so the demo and tests can ask for a failing, slow or oddly shaped job by name (`fail-1`, `batch3-x`).
  */
 
+import { drawJobTimes, isSkidioModel, randomSeededBy } from './model-durations.js';
 import type { ImageDelivery } from './types.js';
 
 /** Image formats the simulator can encode. */
@@ -44,6 +45,10 @@ export interface JobPlan {
   outcome: JobOutcome;
   timeline: JobTimeline;
   timeScale: number;
+  /** Its own queue and run times (ms), instead of the simulator's `queueMs` and `runMs`. */
+  times?: { queueMs: number; runMs: number };
+  /** The model it reports, instead of flux-schnell. */
+  model?: string;
 }
 
 /** A plain job: one PNG in `output.images` after the queue and run times. */
@@ -124,6 +129,14 @@ export function parseScenario(jobId: string): JobPlan | undefined {
     const n = Number(numbered[2]);
     if (numbered[1] === 'batch') return n >= 1 && n <= MAX_SCENARIO_BATCH ? imagesPlan(n) : undefined;
     return n >= 1 && n <= MAX_SCENARIO_BIG_MIB ? withImages({ noiseMiB: n, delivery: 'url' }) : undefined;
+  }
+
+  if (word === 'model') {
+    // `model-sdxl-7`: a job whose times are drawn from sdxl's law, the same every time for the same id.
+    const rest = jobId.slice(dash + 1);
+    const model = rest.slice(0, rest.lastIndexOf('-'));
+    if (!isSkidioModel(model)) return undefined;
+    return { ...imagesPlan(1), times: drawJobTimes(model, randomSeededBy(jobId)), model };
   }
 
   if (word === 'shape') {

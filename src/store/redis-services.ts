@@ -8,7 +8,9 @@ import { Redis } from 'ioredis';
 import type { Logger } from '../core/ports.js';
 import { createBullMqEngine } from '../core/watcher/bullmq-engine.js';
 import type { WatchEngine } from '../core/watcher/engine.js';
+import type { JobDurations } from '../core/watcher/job-durations.js';
 import type { WatchState } from '../core/watcher/watch-state.js';
+import { createRedisJobDurations } from './redis-job-durations.js';
 import { createRedisLease, type Lease } from './redis-lease.js';
 import { createRedisWatchState } from './redis-watch-state.js';
 
@@ -24,6 +26,8 @@ export interface RedisServices {
   prefix: string;
   watchState: WatchState;
   engine: WatchEngine;
+  /** Job durations learned by every instance, for the polling planner. */
+  durations: JobDurations;
   /** A lease for one holder at a time across the deployment (the Discord gateway). */
   lease(name: string, holder: string): Lease;
   close(): Promise<void>;
@@ -73,6 +77,7 @@ export async function connectRedisServices(
     client,
     prefix,
     watchState: createRedisWatchState(client, { prefix }),
+    durations: createRedisJobDurations(client, { prefix }),
     engine,
     lease: (name, holder) =>
       createRedisLease(client, {

@@ -456,3 +456,36 @@ describe('images found by content, wherever the worker put them', () => {
     expect(extractImages(wide)).toEqual([]);
   });
 });
+
+describe('job timing (delayTime, executionTime)', () => {
+  it.each<[unknown, unknown]>([
+    [{ id: 'j', status: 'IN_QUEUE', delayTime: 120 }, { queuedMs: 120 }],
+    [
+      { id: 'j', status: 'IN_PROGRESS', delayTime: 120, executionTime: 2400.6 },
+      { queuedMs: 120, ranMs: 2401 },
+    ],
+    [
+      { id: 'j', status: 'IN_PROGRESS', delayTime: '80', executionTime: ' 900 ' },
+      { queuedMs: 80, ranMs: 900 },
+    ],
+    [{ id: 'j', status: 'IN_PROGRESS', executionTime: 900 }, { ranMs: 900 }],
+    [{ id: 'j', status: 'IN_PROGRESS', delayTime: -1, executionTime: 'soon' }, undefined],
+    [{ id: 'j', status: 'IN_PROGRESS', delayTime: 1e12, executionTime: null }, undefined],
+    [{ id: 'j', status: 'IN_PROGRESS' }, undefined],
+  ])('reads %j as %j', (body, timing) => {
+    expect(normalizeJobBody(body).timing).toEqual(timing);
+  });
+
+  it('keeps the timing of a completed job alongside its images', () => {
+    const body = {
+      id: 'j',
+      status: 'COMPLETED',
+      delayTime: 300,
+      executionTime: 4100,
+      output: { image_url: 'https://x.example/a.png' },
+    };
+    const normalized = normalizeJobBody(body);
+    expect(normalized.status.state).toBe('completed');
+    expect(normalized.timing).toEqual({ queuedMs: 300, ranMs: 4100 });
+  });
+});

@@ -8,6 +8,7 @@ import {
   type SkidioSimulator,
   startSkidioSimulator,
 } from '../../src/simulator/index.js';
+import { drawJobTimes, MODEL_TIMINGS, randomSeededBy } from '../../src/simulator/model-durations.js';
 
 const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -108,6 +109,41 @@ async function download(
     bytes,
   };
 }
+
+describe('model scenarios (durations drawn from a per-model law)', () => {
+  it('times a model-<name>-<n> job by its model, the same for the same id', async () => {
+    const clock = manualClock();
+    const sim = await start({ now: clock.now });
+    const expected = drawJobTimes('flux-dev', randomSeededBy('model-flux-dev-7'));
+    expect((await status(sim, 'model-flux-dev-7')).json).toMatchObject({ status: 'IN_QUEUE' });
+    expect(sim.jobs.get('model-flux-dev-7')?.model).toBe('flux-dev');
+    clock.advance(expected.queueMs + expected.runMs - 1);
+    expect((await status(sim, 'model-flux-dev-7')).json.status).toBe('IN_PROGRESS');
+    clock.advance(1);
+    const done = (await status(sim, 'model-flux-dev-7')).json;
+    expect(done).toMatchObject({
+      status: 'COMPLETED',
+      delayTime: expected.queueMs,
+      executionTime: expected.runMs,
+    });
+  });
+
+  it("draws durations that cluster around each model's median", () => {
+    for (const [model, timing] of Object.entries(MODEL_TIMINGS)) {
+      const runs = Array.from({ length: 200 }, (_, n) =>
+        drawJobTimes(model as keyof typeof MODEL_TIMINGS, randomSeededBy(`model-${model}-${n}`)),
+      ).map((times) => times.runMs);
+      const sorted = runs.sort((a, b) => a - b);
+      expect(sorted[100]).toBeGreaterThan(timing.runMedianMs * 0.9);
+      expect(sorted[100]).toBeLessThan(timing.runMedianMs * 1.1);
+    }
+  });
+
+  it('knows no model-<unknown> job', async () => {
+    const sim = await start();
+    expect((await status(sim, 'model-dalle-1')).statusCode).toBe(404);
+  });
+});
 
 describe('submit and status', () => {
   it('moves a submitted job IN_QUEUE -> IN_PROGRESS -> COMPLETED by the clock', async () => {

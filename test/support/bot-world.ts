@@ -222,7 +222,7 @@ export async function freePort(): Promise<number> {
 
 /** Fast polls and retries: the production curve would make every test wait seconds. */
 const FAST: ServiceOverrides = {
-  schedule: { initialDelayMs: 50, maxDelayMs: 200, multiplier: 1.5 },
+  schedule: { firstCheckMs: 150, cadenceMs: 200 },
   retry: { baseDelayMs: 20, maxDelayMs: 100 },
 };
 

@@ -14,12 +14,19 @@ export interface TurnState extends StoredWatch {
   checks: number;
   /** Transient failures in a row. */
   failuresInRow: number;
-  /** The wait before the next check, growing after each one. */
+  /** The wait the last turn chose before this one (a turn stopped mid-check waits it again). */
   delayMs: number;
   /** The job state at the last check, to notice a change without reading who waits. */
   lastState?: string;
   /** When the last check ran: a watch resumed long after it (the bot was down) checks once before timing out. */
   lastCheckAt?: number;
+  /** How old the job was when the watch started, from the times the API reports: checks go on the job's clock. */
+  jobAgeAtStartMs?: number;
+  /**
+   * The job's model, when whoever started the watch knows it (a submit does; a status body does not): its
+   * durations are learned and planned apart from the workspace's other models.
+   */
+  model?: string;
   /**
    * The job's end, once known and while final replies are still owed. A completed job is asked again for its
    * images on a retry (they are not stored), but never times out; a failure's reply is kept as its words.
@@ -54,6 +61,6 @@ export interface WatchEngine {
 }
 
 /** The first turn of a new watch. */
-export function firstTurn(watch: StoredWatch, initialDelayMs: number): TurnState {
-  return { ...watch, checks: 0, failuresInRow: 0, delayMs: initialDelayMs };
+export function firstTurn(watch: StoredWatch, firstCheckMs: number): TurnState {
+  return { ...watch, checks: 0, failuresInRow: 0, delayMs: firstCheckMs };
 }

@@ -12,6 +12,9 @@ import { type Clock, type Logger, silentLogger, systemClock, type WorkspaceId } 
 import type { ReplySurface } from '../reply-surface.js';
 import type { SkidioClient } from '../skidio-client.js';
 import { firstTurn, type RunTurn, type WatchEngine } from './engine.js';
+import type { JobDurations } from './job-durations.js';
+import { cadencePlan } from './poll-plan.js';
+import { createPollPlanner } from './poll-planner.js';
 import { createProgressOutbox } from './progress-outbox.js';
 import { tell } from './replies.js';
 import { createTurnRunner } from './turn.js';
@@ -38,6 +41,8 @@ export interface JobWatcherOptions {
   timeoutMs: number;
   limits?: Partial<WatchLimits>;
   schedule?: Partial<PollSchedule>;
+  /** Where job durations are learned; without it, every watch polls on the default plan. */
+  durations?: JobDurations;
   clock?: Clock;
   random?: () => number;
   logger?: Logger;
@@ -99,6 +104,17 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
     forget: (asker) => surfaces.delete(asker.id),
     outbox,
     schedule,
+    ...(options.durations
+      ? {
+          planner: createPollPlanner({
+            durations: options.durations,
+            fallback: cadencePlan(schedule),
+            late: schedule,
+            clock,
+            logger,
+          }),
+        }
+      : {}),
     limits,
     clock,
     random: options.random ?? Math.random,
@@ -134,7 +150,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
       }
       surface.watching?.(key.jobId);
       if (outcome.kind === 'started') {
-        await engine.add(firstTurn(outcome.watch, schedule.initialDelayMs));
+        await engine.add(firstTurn(outcome.watch, schedule.firstCheckMs));
         return;
       }
       // A late joiner hears where the job stands now rather than waiting for the next change (the state
@@ -149,7 +165,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
       await engine.start(runTurn);
       // A durable engine ignores watches it already has; this adds only those a crash left without a turn.
       const stored = await state.list();
-      for (const watch of stored) await engine.add(firstTurn(watch, schedule.initialDelayMs));
+      for (const watch of stored) await engine.add(firstTurn(watch, schedule.firstCheckMs));
       return { resumed: stored.length };
     },
     activeCount: () => engine.activeCount(),

@@ -19,9 +19,12 @@ import { isFinal, type JobStatus } from '../job-status.js';
 import { errorText } from '../messages.js';
 import type { Clock, Logger, WorkspaceId } from '../ports.js';
 import type { ReplySurface } from '../reply-surface.js';
-import { jitter } from '../retry.js';
 import type { SkidioClient } from '../skidio-client.js';
 import type { RunTurn, TurnOutcome, TurnState } from './engine.js';
+import { readJobClock } from './job-clock.js';
+import type { DurationKey } from './job-durations.js';
+import { cadencePlan, delayToNextCheck } from './poll-plan.js';
+import type { PollPlanner } from './poll-planner.js';
 import type { ProgressOutbox } from './progress-outbox.js';
 import { tell, tellGaveUp } from './replies.js';
 import type {
@@ -53,6 +56,8 @@ export interface TurnDeps {
   outbox: ProgressOutbox;
   timeoutMs: number;
   schedule: PollSchedule;
+  /** Plans learned from the workspace's job durations; without it every watch uses the default plan. */
+  planner?: PollPlanner;
   limits: WatchLimits;
   clock: Clock;
   random: () => number;
@@ -73,6 +78,7 @@ const STALE_CHECK_MS = 60_000;
 /** Builds the turn runner the engines call. */
 export function createTurnRunner(deps: TurnDeps): RunTurn {
   const { state, clock, schedule, logger } = deps;
+  const defaultPlan = cadencePlan(schedule);
 
   /** The timeout, then one status check. Never rejects. */
   async function check(turn: TurnState): Promise<Verdict> {
@@ -93,6 +99,8 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
       }
       const answer = await deps.client.status(turn.jobId, apiKey, { signal: deps.stopping });
       turn.failuresInRow = 0;
+      const durationMs = readJobClock(turn, answer, now);
+      if (durationMs !== undefined) await deps.planner?.learn(durationKeyOf(turn), durationMs);
       return await verdictOf(turn, answer.status, apiKey);
     } catch (error) {
       if (deps.stopping.aborted) return { kind: 'waiting', status: undefined };
@@ -246,19 +254,28 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
         turn.lastState = verdict.status.state;
         await progress(turn, verdict.status);
       }
-      const remainingMs = deps.timeoutMs - (clock.now() - turn.startedAt);
-      const delayMs = Math.max(0, Math.min(jitter(turn.delayMs, schedule.jitter, deps.random), remainingMs));
-      turn.delayMs = Math.min(schedule.maxDelayMs, turn.delayMs * schedule.multiplier);
-      return { next: 'later', delayMs, state: turn };
+      const waitedMs = clock.now() - turn.startedAt;
+      const plan = deps.planner ? await deps.planner.planFor(durationKeyOf(turn)) : defaultPlan;
+      const ageMs = waitedMs + (turn.jobAgeAtStartMs ?? 0);
+      const plannedMs = delayToNextCheck(plan, ageMs, schedule.jitter, deps.random);
+      turn.delayMs = Math.max(0, Math.min(plannedMs, deps.timeoutMs - waitedMs));
+      return { next: 'later', delayMs: turn.delayMs, state: turn };
     } catch (error) {
       // The state store failed (Redis away, disk full): keep the watch and try again shortly.
       logger.error(
         { err: error, jobId: turn.jobId, workspace: turn.workspace },
         'a watch turn failed; retrying',
       );
-      return { next: 'later', delayMs: schedule.maxDelayMs, state: given };
+      return { next: 'later', delayMs: schedule.cadenceMs, state: given };
     }
   };
+}
+
+/** Whose durations a watch learns and plans with. */
+function durationKeyOf(turn: TurnState): DurationKey {
+  return turn.model === undefined
+    ? { workspace: turn.workspace }
+    : { workspace: turn.workspace, model: turn.model };
 }
 
 /** The end of a job without images: its words are built once, and kept for retries. */

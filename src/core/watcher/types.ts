@@ -7,6 +7,7 @@ import type { ResolvedImages } from '../images.js';
 import type { JobStatus } from '../job-status.js';
 import type { WorkspaceId } from '../ports.js';
 import type { ReplySurface } from '../reply-surface.js';
+import type { CadencePlanOptions } from './poll-plan.js';
 
 /** One watched job: a job id is only meaningful with the workspace whose key asks about it. */
 export interface WatchKey {
@@ -58,11 +59,9 @@ export interface NewAsker {
  */
 export type SurfaceFor = (asker: StoredAsker, key: WatchKey) => ReplySurface | undefined;
 
-/** The polling curve, and how a final reply that failed is tried again. */
-export interface PollSchedule {
-  initialDelayMs: number;
-  multiplier: number;
-  maxDelayMs: number;
+/** Where checks go (see poll-plan.ts), and how a final reply that failed is tried again. */
+export interface PollSchedule extends CadencePlanOptions {
+  /** Each wait is made longer by up to this fraction of itself, never shorter (see `delayToNextCheck`). */
   jitter: number;
   /** Transient failures in a row (after the first check) before the watch ends. */
   maxConsecutiveFailures: number;
@@ -75,9 +74,11 @@ export interface PollSchedule {
 }
 
 export const defaultPollSchedule: PollSchedule = {
-  initialDelayMs: 750,
-  multiplier: 1.5,
-  maxDelayMs: 5_000,
+  // Checks at 0, 3, 4, 6, 8 s…: a median delay of 1 s within T/2 + 2 requests for a T-second job (2 to 60 s).
+  firstCheckMs: 3_000,
+  cadenceMs: 2_000,
+  lateAfterMs: 60_000,
+  lateCadenceMs: 5_000,
   jitter: 0.25,
   maxConsecutiveFailures: 5,
   maxConcurrentChecks: 32,

@@ -11,7 +11,8 @@ import {
   UpstreamUnavailableError,
 } from '../../../src/core/errors.js';
 import { firstTurn } from '../../../src/core/watcher/engine.js';
-import type { WatchKey } from '../../../src/core/watcher/types.js';
+import { cadencePlan } from '../../../src/core/watcher/poll-plan.js';
+import { defaultPollSchedule, type WatchKey } from '../../../src/core/watcher/types.js';
 import type { WatchState } from '../../../src/core/watcher/watch-state.js';
 import {
   cleanupWorlds,
@@ -73,24 +74,24 @@ describe.each(engines)('job watcher on $name', (kit) => {
     expect(b.seen).toEqual(['result']);
   });
 
-  it('gives up at the timeout with a clear error, checking no sooner than the backoff curve says', async () => {
-    const schedule = { initialDelayMs: 750, multiplier: 1.5, maxDelayMs: 5_000, ...kit.schedule };
+  it('gives up at the timeout with a clear error, checking no sooner than the plan says', async () => {
+    const plan = cadencePlan({ ...defaultPollSchedule, ...kit.schedule });
     const timeoutMs = kit === inProcessKit ? 30_000 : 400;
     const world = createWorld(kit, { script: [running], timeoutMs });
     const { watcher } = await world.start();
     const a = world.channel('a');
+    // Planned instants count from the watch's start, stored just before its first check.
+    const startedAt = world.clock.now();
     await watcher.watch(key('stuck'), world.asker(a));
     await world.ended(key('stuck'));
     expect(a.seen).toEqual(['progress:running', 'error']);
     expect(a.errors[0]).toMatch(/^⌛ I stopped watching job `stuck` after \d+ min and it had not finished\./);
     const calls = world.client.calls;
     expect(calls.length).toBeGreaterThan(3);
-    let wait = schedule.initialDelayMs;
+    // Each check at or after the next planned instant following the one before it (jitter only delays).
     for (let index = 1; index < calls.length; index++) {
-      expect((calls[index]?.at ?? 0) - (calls[index - 1]?.at ?? 0)).toBeGreaterThanOrEqual(
-        Math.round(wait) - 1,
-      );
-      wait = Math.min(schedule.maxDelayMs, wait * schedule.multiplier);
+      const previous = (calls[index - 1]?.at ?? 0) - startedAt;
+      expect((calls[index]?.at ?? 0) - startedAt).toBeGreaterThanOrEqual(plan.nextCheckAfter(previous) - 1);
     }
     // No check after the timeout: the watch ended instead.
     expect((calls.at(-1)?.at ?? 0) - (calls[0]?.at ?? 0)).toBeLessThan(timeoutMs);
@@ -372,18 +373,22 @@ describe.each(engines)('job watcher on $name', (kit) => {
 });
 
 describe('job watcher on the in-process engine (fake clock: the default curve in instant time)', () => {
-  it('backs off 750 ms ×1.5 up to 5 s between checks', async () => {
+  it('checks at once, at 3 s, then every 2 s, each at most a quarter of its wait late', async () => {
     const world = createWorld(inProcessKit, { script: [running], timeoutMs: 30_000 });
     const { watcher } = await world.start();
     const a = world.channel('a');
     await watcher.watch(key('stuck'), world.asker(a));
     await world.ended(key('stuck'));
-    const gaps = world.client.calls
-      .slice(1)
-      .map((call, index) => call.at - (world.client.calls[index]?.at ?? 0));
-    expect(gaps.slice(0, 7)).toEqual([750, 1125, 1688, 2531, 3797, 5000, 5000]);
-    // 30 s of watching with this curve is a dozen checks, not the 60 a fixed 500 ms poller would make.
-    expect(world.client.calls.length).toBeLessThanOrEqual(12);
+    const startedAt = world.client.calls[0]?.at ?? 0;
+    const offsets = world.client.calls.map((call) => call.at - startedAt);
+    const planned = [0, 3_000, 4_000, 6_000, 8_000, 10_000, 12_000, 14_000];
+    planned.forEach((instant, index) => {
+      const previous = planned[index - 1] ?? 0;
+      expect(offsets[index]).toBeGreaterThanOrEqual(instant);
+      expect(offsets[index]).toBeLessThanOrEqual(instant + (instant - previous) / 4);
+    });
+    // 30 s of watching is within the budget of T/2 + 2 checks, not the 60 a fixed 500 ms poller would make.
+    expect(world.client.calls.length).toBeLessThanOrEqual(30 / 2 + 2);
     expect(a.errors[0]).toMatch(/^⌛ I stopped watching job `stuck` after 1 min/);
   });
 });

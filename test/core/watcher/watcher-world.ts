@@ -11,12 +11,13 @@ import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import type { ProgressReply, ReplySurface, ResultReply } from '../../../src/core/command.js';
 import { createImageFetcher } from '../../../src/core/images.js';
-import type { JobStatus } from '../../../src/core/job-status.js';
+import type { JobStatus, JobTiming } from '../../../src/core/job-status.js';
 import { type Clock, type Logger, silentLogger, systemClock } from '../../../src/core/ports.js';
 import type { SkidioClient, StatusAnswer } from '../../../src/core/skidio-client.js';
 import { createBullMqEngine } from '../../../src/core/watcher/bullmq-engine.js';
 import type { WatchEngine } from '../../../src/core/watcher/engine.js';
 import { createInProcessEngine } from '../../../src/core/watcher/in-process-engine.js';
+import type { JobDurations } from '../../../src/core/watcher/job-durations.js';
 import { createJobWatcher } from '../../../src/core/watcher/job-watcher.js';
 import { createMemoryWatchState } from '../../../src/core/watcher/memory-watch-state.js';
 import type {
@@ -52,8 +53,8 @@ export function completed(count = 1): JobStatus {
 export const queued: JobStatus = { state: 'queued' };
 export const running: JobStatus = { state: 'running' };
 
-/** One answer of the scripted API: a status, or the error the client throws. */
-export type Step = JobStatus | Error;
+/** One answer of the scripted API: a status (with the times the body reports, if any), or the error thrown. */
+export type Step = JobStatus | { status: JobStatus; timing: JobTiming } | Error;
 
 /** A status check the API was asked for. */
 export interface Call {
@@ -80,6 +81,7 @@ export function scriptedClient(
         typeof script === 'function' ? script(check, jobId) : script[Math.min(check, script.length - 1)];
       if (step === undefined) throw new Error('empty script');
       if (step instanceof Error) throw step;
+      if ('timing' in step) return { jobId, ...step } satisfies StatusAnswer;
       return { jobId, status: step } satisfies StatusAnswer;
     },
     submitAsync: () => Promise.reject(new Error('not used')),
@@ -145,7 +147,7 @@ export const inProcessKit: EngineKit = {
 const redisKit: EngineKit = {
   name: 'bullmq + redis',
   clock: shiftedSystemClock,
-  schedule: { initialDelayMs: 20, maxDelayMs: 50, finalRetryDelayMs: 40 },
+  schedule: { firstCheckMs: 30, cadenceMs: 20, finalRetryDelayMs: 40 },
   make() {
     const prefix = `skidio-test-${randomUUID()}:`;
     const url = new URL(REDIS_URL);
@@ -228,6 +230,8 @@ export interface WorldOptions {
   timeoutMs?: number;
   limits?: Partial<WatchLimits>;
   schedule?: Partial<PollSchedule>;
+  /** Where the watcher learns job durations; without it, the default plan only. */
+  durations?: JobDurations;
   logger?: Logger;
   /** Wraps each process's watch state (to act at an exact point between two of the watcher's steps). */
   wrapState?: (state: WatchState) => WatchState;
@@ -347,6 +351,7 @@ export function createWorld(kit: EngineKit, options: WorldOptions): World {
         timeoutMs: overrides.timeoutMs ?? options.timeoutMs ?? 60_000,
         schedule: { ...kit.schedule, ...options.schedule },
         ...(options.limits ? { limits: options.limits } : {}),
+        ...(options.durations ? { durations: options.durations } : {}),
         clock,
         random: () => 0.5,
         ...(options.logger ? { logger: options.logger } : {}),
