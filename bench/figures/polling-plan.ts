@@ -1,5 +1,5 @@
 /**
- * Figure 8: where polls land (issue 13), on simulated time. For each plan and each mix of job durations: the
+ * Figure 11: where polls land (issue 13), on simulated time. For each plan and each mix of job durations: the
  * median and p90 delay from a job's end to the check that sees it, and the mean over jobs of checks ÷ (T/2 + 2)
  * and ÷ (T/3 + 2) for a T-second job. Every watch starts with its job and uses the watcher's own jitter on a
  * seeded random (the old curve too: its instants with today's later-only jitter; its own symmetric ±25 % moves
@@ -154,7 +154,7 @@ function perModelRows(): Row[] {
 
 export async function measurePollingPlan(): Promise<FigureResult[]> {
   return [...uniformRows(), ...perModelRows()].map(({ mix, plan, summary, extra, jobs, target }) => ({
-    id: `8 ${mix}: ${plan}`,
+    id: `11 ${mix}: ${plan}`,
     what: `poll placement (simulated, ${jobs} jobs)`,
     value: [
       `median ${round(summary.medianDelayMs / 1000, 2)} s`,
