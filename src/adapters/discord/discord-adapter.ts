@@ -20,6 +20,7 @@ import type { PlatformAdapter } from '../platform.js';
 import { DEFAULT_TOKEN_LIFETIME_MS, openDiscordAddress } from './delivery.js';
 import { describeDiscordError } from './discord-errors.js';
 import { createDiscordRestAgent } from './discordjs-agent.js';
+import { createInteractionRest } from './interaction-rest.js';
 import { createInteractionHandler } from './interactions.js';
 import { createDiscordMessenger } from './messenger.js';
 import { guardUnreadableInteractions } from './raw-interactions.js';
@@ -41,6 +42,16 @@ export interface DiscordAdapterDeps {
    * instance would otherwise receive every interaction). Without it the adapter connects at once.
    */
   gatewayLease?: Lease;
+}
+
+/**
+ * A rate-limited route as a log line may show it. discord.js masks the interaction token in its bucket route
+ * only when the application id is a 17–19 digit snowflake; a token is a credential, so mask it here for any id.
+ */
+function routeWithoutToken(route: string): string {
+  return route
+    .replace(/\/webhooks\/[^/]+\/[^/?]+/, '/webhooks/:id/:token')
+    .replace(/\/interactions\/[^/]+\/[^/?]+/, '/interactions/:id/:token');
 }
 
 /** Why the client could not connect, in one sentence that names the setting to check. */
@@ -68,7 +79,8 @@ export function createDiscordAdapter(
     rest: { ...deps.clientOptions?.rest, api: config.apiUrl, agent },
   });
   const shutdown = new AbortController();
-  const messenger = createDiscordMessenger(client.rest);
+  const interactionRest = createInteractionRest(config.apiUrl, agent, deps.clientOptions?.rest);
+  const messenger = createDiscordMessenger({ bot: client.rest, interactions: interactionRest.rest });
   const surfaceDeps = {
     messenger,
     clock: services.clock,
@@ -93,12 +105,23 @@ export function createDiscordAdapter(
     log.warn({ code: event.code }, 'Discord gateway disconnected'),
   );
   client.on(Events.ShardResume, () => log.info({}, 'Discord gateway resumed'));
-  client.rest.on(RESTEvents.RateLimited, (info) =>
-    log.info(
-      { retryAfterMs: info.retryAfter, global: info.global, scope: info.scope },
-      'Discord rate limit: discord.js waits, then retries',
-    ),
-  );
+  for (const [name, rest] of [
+    ['bot', client.rest],
+    ['interactions', interactionRest.rest],
+  ] as const) {
+    rest.on(RESTEvents.RateLimited, (info) =>
+      log.info(
+        {
+          rest: name,
+          route: routeWithoutToken(info.route),
+          retryAfterMs: info.retryAfter,
+          global: info.global,
+          scope: info.scope,
+        },
+        'Discord rate limit: discord.js waits, then retries',
+      ),
+    );
+  }
 
   async function waitUntilReady(): Promise<void> {
     if (client.isReady()) return;
@@ -192,6 +215,7 @@ export function createDiscordAdapter(
         .catch((error: unknown) => log.warn(describeDiscordError(error), 'discord.js destroy failed'));
       // After the session is closed, so that the next holder never overlaps with this one.
       await lease?.release();
+      interactionRest.close();
       // In-flight requests are abandoned: their replies are logged as failed, the watches stay stored.
       await agent.destroy().catch(() => undefined);
     },

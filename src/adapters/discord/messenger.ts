@@ -1,7 +1,8 @@
 /**
- * The Discord REST calls replies are made of, through the client's own REST instance (its base URL, its
- * agent, its rate-limit queue). Interaction webhooks need no bot token and live 15 minutes; channel messages
- * and DMs use the bot token and live forever. Every call rejects with discord.js's `DiscordAPIError`.
+ * The Discord REST calls replies are made of. Interaction webhooks need no bot token, live 15 minutes and are
+ * exempt from Discord's global rate limit, so they go through a REST instance of their own (interaction-rest.ts);
+ * channel messages and DMs use the bot token, live forever and go through the client's REST (its global
+ * budget). Every call rejects with discord.js's `DiscordAPIError`.
  */
 import { MessageFlags, type RawFile, type REST, Routes } from 'discord.js';
 
@@ -66,17 +67,23 @@ function request(message: OutgoingMessage, isNew: boolean) {
   return { body: messageBody(message, isNew), ...(files ? { files } : {}) };
 }
 
-/** Builds the messenger on the client's REST instance. */
-export function createDiscordMessenger(rest: REST): DiscordMessenger {
+/** The two REST instances: the client's (bot token) and the one for interaction webhooks. */
+export interface MessengerRests {
+  bot: REST;
+  interactions: REST;
+}
+
+/** Builds the messenger on the two REST instances. */
+export function createDiscordMessenger({ bot: rest, interactions }: MessengerRests): DiscordMessenger {
   return {
     async editOriginal(applicationId, token, message) {
-      await rest.patch(Routes.webhookMessage(applicationId, token, '@original'), {
+      await interactions.patch(Routes.webhookMessage(applicationId, token, '@original'), {
         ...request(message, false),
         auth: false,
       });
     },
     async followUp(applicationId, token, message) {
-      await rest.post(Routes.webhook(applicationId, token), {
+      await interactions.post(Routes.webhook(applicationId, token), {
         ...request(message, true),
         query: new URLSearchParams({ wait: 'true' }),
         auth: false,
