@@ -12,6 +12,7 @@ import { measureAckLatency } from './figures/ack-latency.js';
 import { measureCoalescing } from './figures/coalescing.js';
 import { measureColdStart } from './figures/cold-start.js';
 import { measureCrowd } from './figures/crowd.js';
+import { measureCrowdDelivery } from './figures/crowd-delivery.js';
 import { measureImageRelay } from './figures/image-relay.js';
 import { measureInstances } from './figures/instances.js';
 import { measureNotificationDelay } from './figures/notification-delay.js';
@@ -27,6 +28,7 @@ const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
   6: measureColdStart,
   7: measureInstances,
   8: measureCrowd,
+  9: measureCrowdDelivery, // rows 9 and 10 come from the same runs
   11: measurePollingPlan,
 };
 
