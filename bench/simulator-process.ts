@@ -6,6 +6,8 @@ export interface RemoteSimulator {
   url: string;
   statusRequests(jobPrefix: string): Promise<number>;
   completeNow(jobId: string): Promise<void>;
+  /** For each job, when (epoch ms) the simulator first answered a status check about it at or after `since`. */
+  firstChecks(jobIds: string[], since: number): Promise<Array<number | null>>;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,8 @@ export function startRemoteSimulator(
           completeNow: async (jobId) => {
             await ask({ op: 'complete', jobId });
           },
+          firstChecks: async (jobIds, since) =>
+            (await ask({ op: 'firstChecks', jobIds, since })) as Array<number | null>,
           close: async () => {
             await ask({ op: 'close' });
           },

@@ -2,9 +2,13 @@
  * Figures 9 and 10: a crowd's images, measured from outside the bot (see crowd-load.ts). 300 people ask, on
  * one platform, either about one job together or about 300 jobs of their own; once every one of them has a
  * progress line, all those jobs complete at the same moment. Figure 9 is the time from that moment until the
- * last person's image reached the platform (and the median person's); figure 10 is the bot's CPU time
- * (user + system, from /proc) from before the first command until the last image, per command, for the 300
- * separate jobs: the ack, the watch's checks, progress, download and upload. Three runs each.
+ * last person's image reached the platform (and the median person's), and the part of it that is the bot's:
+ * from the status check that saw each job completed to its image (the k-th image against the k-th such check,
+ * both in order of time). The rest is the wait for that check, which the poll plan decides (figures 3 and 11);
+ * the crowd's last progress line comes right after a check, so the completion lands at the start of a gap.
+ * Figure 10 is the bot's CPU time (user + system, from /proc) from before the first command until the last
+ * image, per command, for the 300 separate jobs: the ack, the watch's checks, progress, download and upload.
+ * Three runs each.
  */
 import { performance } from 'node:perf_hooks';
 import {
@@ -24,6 +28,9 @@ type Scenario = 'one job' | 'separate jobs';
 interface RunResult {
   lastImageMs: number;
   medianImageMs: number;
+  /** From the check that saw a job completed to its image: the largest, and the median. */
+  lastDeliveryMs: number;
+  medianDeliveryMs: number;
   cpuPerCommandMs: number;
 }
 
@@ -81,14 +88,34 @@ async function runOnce(platform: Platform, scenario: Scenario, run: number): Pro
     const images = await arrivals(() => imageCount(crowd), COMMANDS, DELIVERY_TIMEOUT_MS);
     const cpuAfter = await processCpuMs(crowd.bot.child.pid ?? 0);
     const delays = images.map((at) => at - completedAt);
+    const deliveries = await deliveryTimes(crowd, jobId, images, performance.timeOrigin + completedAt);
     return {
       lastImageMs: Math.max(...delays),
       medianImageMs: percentile(delays, 50),
+      lastDeliveryMs: Math.max(...deliveries),
+      medianDeliveryMs: percentile(deliveries, 50),
       cpuPerCommandMs: (cpuAfter - cpuBefore) / COMMANDS,
     };
   } finally {
     await crowd.close();
   }
+}
+
+/**
+ * Each person's image against the first check of their job after the completion: the k-th image against the
+ * k-th check in time (the platform's records do not say which image answers which check; in order is what a
+ * queue with no overtaking would do, and for one job it is exact).
+ */
+async function deliveryTimes(
+  crowd: CrowdWorld,
+  jobId: (index: number) => string,
+  images: number[],
+  completedAtEpochMs: number,
+): Promise<number[]> {
+  const people = Array.from({ length: COMMANDS }, (_, index) => jobId(index));
+  const checks = await crowd.simulator.firstChecks(people, completedAtEpochMs);
+  const sortedChecks = checks.map((at) => at ?? Number.NaN).sort((a, b) => a - b);
+  return images.map((at, k) => performance.timeOrigin + at - (sortedChecks[k] ?? Number.NaN));
 }
 
 const platformName = (platform: Platform) => (platform === 'slack' ? 'Slack' : 'Discord');
@@ -103,10 +130,15 @@ export async function measureCrowdDelivery(): Promise<FigureResult[]> {
       for (let run = 0; run < RUNS; run++) runs.push(await runOnce(platform, scenario, run));
       const last = runs.map((result) => result.lastImageMs);
       const median = runs.map((result) => result.medianImageMs);
+      const lastDelivery = runs.map((result) => result.lastDeliveryMs);
+      const medianDelivery = runs.map((result) => result.medianDeliveryMs);
       results.push({
         id: `9 ${platformName(platform)}, ${scenario}`,
         what: `${COMMANDS} people asking ${scenario === 'one job' ? 'about one job' : 'about a job each'}: completion → image, median of ${RUNS} runs (spread)`,
-        value: `last ${spread(last, 's', seconds)}; median person ${spread(median, 's', seconds)}`,
+        value:
+          `last ${spread(last, 's', seconds)}; median person ${spread(median, 's', seconds)}; ` +
+          `of which the bot's, from the check that saw it: last ${spread(lastDelivery, 's', seconds)}, ` +
+          `median ${spread(medianDelivery, 's', seconds)}`,
         target: 'last image ≤ 3 s',
         met: percentile(last, 50) <= 3_000,
         details: {
@@ -114,6 +146,8 @@ export async function measureCrowdDelivery(): Promise<FigureResult[]> {
           lastImageMinMs: Math.min(...last),
           lastImageMaxMs: Math.max(...last),
           medianImageMedianMs: percentile(median, 50),
+          lastDeliveryMedianMs: percentile(lastDelivery, 50),
+          medianDeliveryMedianMs: percentile(medianDelivery, 50),
         },
       });
       if (scenario === 'separate jobs') {
