@@ -37,6 +37,25 @@ describe('SQLite store (the embedded default)', () => {
     await store.close();
   });
 
+  it('writes through a write-ahead log, so a write costs no journal file and no sync of the database', async () => {
+    const path = join(dir, 'journal.sqlite');
+    const store = createKeyvStore({ kind: 'sqlite', path }, logger);
+    await store.set('a', 1);
+    await store.close();
+    const { default: sqlite3 } = await import('sqlite3');
+    const mode = await new Promise<unknown>((resolve, reject) => {
+      const database = new sqlite3.Database(path, (openError) => {
+        if (openError) return reject(openError);
+        database.get('PRAGMA journal_mode', (error, row) => {
+          database.close();
+          if (error) reject(error);
+          else resolve(row);
+        });
+      });
+    });
+    expect(mode).toEqual({ journal_mode: 'wal' });
+  });
+
   it('lists entries by key prefix (how watches and keys are found again after a restart)', async () => {
     const store = createKeyvStore({ kind: 'sqlite', path: join(dir, 'entries.sqlite') }, logger);
     await store.set('watch:["discord:1","job-a"]', { jobId: 'job-a' });
