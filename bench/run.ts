@@ -18,6 +18,7 @@ import { measureInstances } from './figures/instances.js';
 import { measureNotificationDelay } from './figures/notification-delay.js';
 import { measurePollingPlan } from './figures/polling-plan.js';
 import { measureScale } from './figures/scale.js';
+import { measureStoreWrites } from './figures/store-writes.js';
 
 const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
   1: measureAckLatency,
@@ -30,6 +31,7 @@ const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
   8: measureCrowd,
   9: measureCrowdDelivery, // rows 9 and 10 come from the same runs
   11: measurePollingPlan,
+  12: measureStoreWrites,
 };
 
 const { values } = parseArgs({
