@@ -43,7 +43,21 @@ export function createMemoryWatchState(store: KeyValueStore): WatchState {
   const held = new Map<string, Held>();
   const claims = new Set<string>();
   const generations = new Map<string, number>();
+  /** Watches per workspace, kept beside `held` so a join checks the cap without walking every watch. */
+  const watchesIn = new Map<string, number>();
   let loaded: Promise<void> | undefined;
+
+  function hold(text: string, entry: Held): void {
+    if (!held.has(text))
+      watchesIn.set(entry.watch.workspace, (watchesIn.get(entry.watch.workspace) ?? 0) + 1);
+    held.set(text, entry);
+  }
+  function drop(text: string, workspace: string): void {
+    if (!held.delete(text)) return;
+    const left = (watchesIn.get(workspace) ?? 1) - 1;
+    if (left > 0) watchesIn.set(workspace, left);
+    else watchesIn.delete(workspace);
+  }
 
   /** Takes over watches an earlier version left, so an upgrade answers everyone they were waiting for. */
   async function adoptEarlierWatches(): Promise<void> {
@@ -59,7 +73,7 @@ export function createMemoryWatchState(store: KeyValueStore): WatchState {
           generation: 1,
         };
         const askers = old.subscribers.map((subscriber) => adoptedAsker(subscriber));
-        held.set(text, {
+        hold(text, {
           watch,
           askers: new Map(askers.map((asker) => [asker.id, asker])),
           lastStatus: undefined,
@@ -75,7 +89,7 @@ export function createMemoryWatchState(store: KeyValueStore): WatchState {
   async function load(): Promise<void> {
     const askers: [string, StoredAsker][] = [];
     for await (const [, watch] of store.entries<StoredWatch>(WATCH_PREFIX)) {
-      held.set(watchKeyText(watch), { watch, askers: new Map(), lastStatus: undefined });
+      hold(watchKeyText(watch), { watch, askers: new Map(), lastStatus: undefined });
       generations.set(watchKeyText(watch), watch.generation);
     }
     for await (const [key, asker] of store.entries<StoredAsker>(ASKER_PREFIX)) askers.push([key, asker]);
@@ -94,8 +108,7 @@ export function createMemoryWatchState(store: KeyValueStore): WatchState {
   };
 
   const askerKey = (text: string, askerId: string) => `${ASKER_PREFIX}${text}\u0000${askerId}`;
-  const countIn = (workspace: string) =>
-    [...held.values()].filter((entry) => entry.watch.workspace === workspace).length;
+  const countIn = (workspace: string) => watchesIn.get(workspace) ?? 0;
 
   return {
     async join(key, asker, caps: WatchCaps, now): Promise<JoinOutcome> {
@@ -116,7 +129,7 @@ export function createMemoryWatchState(store: KeyValueStore): WatchState {
       const generation = (generations.get(text) ?? 0) + 1;
       generations.set(text, generation);
       const watch: StoredWatch = { workspace: key.workspace, jobId: key.jobId, startedAt: now, generation };
-      held.set(text, { watch, askers: new Map([[asker.id, asker]]), lastStatus: undefined });
+      hold(text, { watch, askers: new Map([[asker.id, asker]]), lastStatus: undefined });
       await store.set(`${WATCH_PREFIX}${text}`, watch);
       await store.set(askerKey(text, asker.id), asker);
       return { kind: 'started', watch };
@@ -160,7 +173,7 @@ export function createMemoryWatchState(store: KeyValueStore): WatchState {
       const entry = held.get(text);
       if (!entry) return true;
       if (entry.askers.size > 0) return false;
-      held.delete(text);
+      drop(text, entry.watch.workspace);
       await store.delete(`${WATCH_PREFIX}${text}`);
       return true;
     },
