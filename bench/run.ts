@@ -1,11 +1,11 @@
 /**
  * `npm run bench [-- --json] [-- --only 2,4]`: measures the figures of the performance issue on loopback
- * fakes and the simulator, prints a table of value, target and whether it is met; `--json` also writes
- * bench/results.json.
+ * fakes and the simulator, prints a table of value, target and whether it is met; `--json` also writes the
+ * figures measured into bench/results.json, keeping the rows of the others.
  */
 
 import { execFileSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { FigureResult } from './figure.js';
 import { measureAckLatency } from './figures/ack-latency.js';
@@ -44,6 +44,9 @@ execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconf
   stdio: 'inherit',
 });
 
+/** A row of bench/results.json: a figure's result and when it was measured. */
+type MeasuredResult = FigureResult & { measuredAt?: string };
+
 const results: FigureResult[] = [];
 for (const id of selected) {
   const measure = figures[id];
@@ -62,12 +65,22 @@ const rows = results.map(
 );
 process.stdout.write(['| # | what | measured | target | |', '|---|---|---|---|---|', ...rows, ''].join('\n'));
 if (values.json) {
+  // Rows of figures not measured this time are kept, each with the date it was measured, so one figure can be
+  // measured again without measuring them all.
+  const file = new URL('./results.json', import.meta.url);
+  const measuredAt = new Date().toISOString();
+  const figureOf = (result: FigureResult) => Number.parseInt(String(result.id), 10);
+  const earlier = await readFile(file, 'utf8')
+    .then((text) => (JSON.parse(text) as { results?: MeasuredResult[] }).results ?? [])
+    .catch(() => [] as MeasuredResult[]);
+  const kept = earlier.filter((result) => !selected.includes(figureOf(result)));
   const report = {
-    measuredAt: new Date().toISOString(),
     node: process.version,
     cpus: (await import('node:os')).cpus().length,
-    results,
+    results: [...kept, ...results.map((result) => ({ ...result, measuredAt }))].sort(
+      (a, b) => figureOf(a) - figureOf(b),
+    ),
   };
-  await writeFile(new URL('./results.json', import.meta.url), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(file, `${JSON.stringify(report, null, 2)}\n`);
   process.stderr.write('wrote bench/results.json\n');
 }
