@@ -86,6 +86,7 @@ export function registerKeyModal(app: App, deps: SlackListenerDeps): void {
       delivery: { kind: 'slack', channelId, userId: body.user.id, private: true },
       identity: deps.identity,
       log,
+      uploadRetry: deps.uploadRetry,
     });
     const requester = await slackRequester(deps, client, body.user, true);
     await dispatch(

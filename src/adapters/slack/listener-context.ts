@@ -12,6 +12,8 @@ export interface SlackListenerDeps {
   isAdmin: AdminCheck;
   identity: BotIdentity;
   log: Logger;
+  /** The Web API client's retry policy, which the raw image upload follows too. */
+  uploadRetry: webApi.RetryOptions;
 }
 
 /**

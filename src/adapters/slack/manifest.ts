@@ -20,7 +20,7 @@ export const REQUEST_URL_PLACEHOLDER = `https://YOUR-HOST${SLACK_EVENTS_PATH}`;
 export const BOT_SCOPES: Readonly<Record<string, string>> = {
   commands: 'the /skidio slash command',
   'chat:write': 'chat.postMessage, chat.update, chat.postEphemeral',
-  'files:write': 'files.getUploadURLExternal, files.completeUploadExternal (files.uploadV2)',
+  'files:write': 'files.getUploadURLExternal, files.completeUploadExternal',
   'users:read': 'users.info (is the requester a workspace admin?)',
   'channels:join': 'conversations.join (public channels the bot is not in yet)',
   'im:write': 'conversations.open (private results by direct message)',

@@ -2,7 +2,7 @@
  * The core's reply surface on Slack, all through the bot token (a response_url allows only 5 posts in 30
  * minutes, too few for a job watch):
  * - progress: one `chat.postMessage`, then `chat.update` only when the job's state changes;
- * - result: every image in one `files.uploadV2`, then the progress message says it is done;
+ * - result: every image in one shared message (result-upload.ts), then the progress message says it is done;
  * - `private`: the same in the requester's DM (`conversations.open`), and an ephemeral note in the channel;
  * - errors: in the progress message when there is one, else privately to the requester.
  * A failure is logged and, where possible, the person is told. Only `result` rejects: when Slack did not take
@@ -35,6 +35,8 @@ export interface SlackReplyContext {
   delivery: SlackDelivery;
   identity: BotIdentity;
   log: Logger;
+  /** How the raw image upload retries: as the Web API client does. */
+  uploadRetry: webApi.RetryOptions;
   /** The command's response_url, when the replies answer a live slash command. */
   respond?: RespondFn;
   /** Opens the key form; only a live slash command can (its trigger id is valid for 3 s). */
@@ -138,7 +140,7 @@ export function createSlackReplySurface(context: SlackReplyContext): ReplySurfac
     let channel: string;
     try {
       channel = await replyChannel();
-      await uploadJobImages(client, channel, reply, log);
+      await uploadJobImages(client, channel, reply, log, context.uploadRetry);
     } catch (error) {
       if (error instanceof ChannelUnreachableError) {
         await failed(error, 'job images');

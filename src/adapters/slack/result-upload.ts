@@ -1,12 +1,14 @@
 /**
- * A finished job's images on Slack: all of them in ONE `files.uploadV2` call (one message, every image, the
- * line naming the job and the requester as its comment), and the texts that go with it. `files.upload` is
+ * A finished job's images on Slack, in one message: each image announced with `files.getUploadURLExternal`,
+ * its bytes posted raw to the URL Slack gave (upload-bytes.ts), then ONE `files.completeUploadExternal` shares
+ * them all in the channel with the line naming the job and the requester as its comment. `files.upload` is
  * retired. https://docs.slack.dev/reference/methods/files.completeUploadExternal
  */
 import type { webApi } from '@slack/bolt';
 import type { ResultReply } from '../../core/command.js';
 import type { Logger } from '../../core/ports.js';
 import { withChannelAccess } from './channel-access.js';
+import { postUploadBytes } from './upload-bytes.js';
 
 /** Uploads every image of `reply` into `channelId`, joining a public channel first if Slack asks for it. */
 export async function uploadJobImages(
@@ -14,17 +16,28 @@ export async function uploadJobImages(
   channelId: string,
   reply: ResultReply,
   log: Logger,
+  retry: webApi.RetryOptions,
 ): Promise<void> {
   const { files } = reply.images;
+  const uploaded: { id: string; title: string }[] = [];
+  for (const [index, file] of files.entries()) {
+    const announced = await client.files.getUploadURLExternal({
+      filename: file.name,
+      length: file.bytes.length,
+      alt_text: `Image ${index + 1} of ${files.length} of Skidio job ${reply.jobId}`,
+    });
+    if (!announced.upload_url || !announced.file_id) throw new Error('Slack gave no upload URL for an image');
+    await postUploadBytes(announced.upload_url, file.bytes, retry);
+    uploaded.push({ id: announced.file_id, title: file.name });
+  }
+  const [first, ...rest] = uploaded;
+  if (!first) return;
+  // Only the share needs the channel: joining and trying again repeats it, not the uploads.
   await withChannelAccess(client, channelId, log, () =>
-    client.filesUploadV2({
+    client.files.completeUploadExternal({
+      files: [first, ...rest],
       channel_id: channelId,
       initial_comment: reply.text,
-      file_uploads: files.map((file, index) => ({
-        file: file.bytes,
-        filename: file.name,
-        alt_text: `Image ${index + 1} of ${files.length} of Skidio job ${reply.jobId}`,
-      })),
     }),
   );
   log.info({ jobId: reply.jobId, channel: channelId, images: files.length }, 'job images uploaded to Slack');

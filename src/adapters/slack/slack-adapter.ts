@@ -57,6 +57,7 @@ export function createSlackAdapter(
   const log = deps.logger;
   for (const secret of [config.botToken, config.signingSecret, config.appToken]) services.secrets.add(secret);
   const boltLogger = createBoltLogger(log);
+  const retryConfig = deps.retryConfig ?? DEFAULT_SLACK_RETRY;
   const socketMode = config.appToken !== undefined;
   const mode =
     config.appToken === undefined
@@ -71,7 +72,7 @@ export function createSlackAdapter(
     deferInitialization: true,
     clientOptions: {
       slackApiUrl: config.apiUrl,
-      retryConfig: deps.retryConfig ?? DEFAULT_SLACK_RETRY,
+      retryConfig,
       timeout: WEB_API_TIMEOUT_MS,
     },
     ...mode,
@@ -85,6 +86,7 @@ export function createSlackAdapter(
     isAdmin: createAdminCheck(config.adminUserIds, log),
     identity: { botUserId: undefined },
     log,
+    uploadRetry: retryConfig,
   };
   registerSlashCommand(app, listenerDeps);
   registerKeyModal(app, listenerDeps);
@@ -149,7 +151,13 @@ export function createSlackAdapter(
     surfaceFor(asker) {
       const delivery = parseSlackDelivery(asker.address);
       if (!delivery) return undefined;
-      return createSlackReplySurface({ client: app.client, delivery, identity: listenerDeps.identity, log });
+      return createSlackReplySurface({
+        client: app.client,
+        delivery,
+        identity: listenerDeps.identity,
+        log,
+        uploadRetry: retryConfig,
+      });
     },
   };
 }

@@ -74,6 +74,7 @@ export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
       delivery: { kind: 'slack', channelId, userId: command.user_id, private: isPrivate },
       identity: deps.identity,
       log,
+      uploadRetry: deps.uploadRetry,
       ...(command.response_url ? { respond } : {}),
       ...(command.trigger_id
         ? { openKeyForm: () => openKeyForm(deps, () => openKeyModal(client, command.trigger_id, channelId)) }

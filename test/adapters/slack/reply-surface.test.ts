@@ -13,7 +13,7 @@ const isDone = (jobId: string) => (call: { args: Record<string, unknown> }) =>
   typeof call.args.text === 'string' && call.args.text.startsWith(`✅ Job \`${jobId}\` is done`);
 
 describe('Slack replies', () => {
-  it('uploads a completed job in one files.uploadV2 call to the channel, byte-identical', async () => {
+  it('uploads a completed job in one shared message in the channel, byte-identical', async () => {
     world = await startSlackWorld();
     const response = await world.slackCommand('status done-1');
     expect(response.status).toBe(200);
