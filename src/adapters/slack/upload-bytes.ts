@@ -1,13 +1,14 @@
 /**
  * The middle step of Slack's upload: the file's bytes POSTed, raw, to the URL `files.getUploadURLExternal`
  * gave. Slack's upload URL takes raw bytes as well as a multipart form; the Web API client's form goes through
- * `fetch`, `FormData` and a `Blob` copy of the image. The retries follow the Web API client's policy, so an
- * upload is tried as often as the calls around it.
+ * `fetch`, `FormData` and a `Blob` copy of the image. An upload is tried as often as the Web API calls around
+ * it, with the core's backoff between tries.
  * https://docs.slack.dev/messaging/working-with-files#uploading_files
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { webApi } from '@slack/bolt';
 import { request } from 'undici';
+import { backoffDelayMs, type RetryPolicy } from '../../core/retry.js';
 
 /** Slack did not take a file's bytes. The upload URL is a credential for the file: it is never in the message. */
 export class SlackUploadError extends Error {
@@ -28,11 +29,14 @@ export class SlackUploadError extends Error {
 /** How long Slack may take to answer one file's upload. */
 const UPLOAD_TIMEOUT_MS = 60_000;
 
-/** The wait before retry `attempt` (1-based), as p-retry (the Web API client's retrier) computes it. */
-function retryDelayMs(retry: webApi.RetryOptions, attempt: number): number {
-  const random = retry.randomize ? 1 + Math.random() : 1;
-  const delay = (retry.minTimeout ?? 1_000) * random * (retry.factor ?? 2) ** (attempt - 1);
-  return Math.min(delay, retry.maxTimeout ?? Number.POSITIVE_INFINITY);
+/** The Web API client's retry options as the core's backoff reads them (doubling from `minTimeout`). */
+function backoffPolicy(retry: webApi.RetryOptions): RetryPolicy {
+  return {
+    maxAttempts: (retry.retries ?? 0) + 1,
+    baseDelayMs: retry.minTimeout ?? 1_000,
+    maxDelayMs: retry.maxTimeout ?? Number.POSITIVE_INFINITY,
+    maxRetryAfterMs: 0,
+  };
 }
 
 async function postOnce(uploadUrl: string, bytes: Uint8Array): Promise<void> {
@@ -63,13 +67,14 @@ export async function postUploadBytes(
   bytes: Uint8Array,
   retry: webApi.RetryOptions,
 ): Promise<void> {
-  const retries = retry.retries ?? 0;
-  for (let attempt = 0; ; attempt++) {
+  const policy = backoffPolicy(retry);
+  for (let attempt = 1; ; attempt++) {
     try {
       return await postOnce(uploadUrl, bytes);
     } catch (error) {
-      if (!(error instanceof SlackUploadError) || !retryable(error) || attempt >= retries) throw error;
-      await sleep(retryDelayMs(retry, attempt + 1));
+      if (!(error instanceof SlackUploadError) || !retryable(error) || attempt >= policy.maxAttempts)
+        throw error;
+      await sleep(backoffDelayMs(policy, attempt));
     }
   }
 }
