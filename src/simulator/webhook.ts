@@ -7,6 +7,8 @@ import { isFinalStatus, type JobStore, type SimJob } from './jobs.js';
 import type { SimLogger } from './types.js';
 
 const WEBHOOK_TIMEOUT_MS = 5000;
+/** The least wait when a timer fired before its job was final, so a clock that lags cannot spin the loop. */
+const RE_ARM_MIN_MS = 5;
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]']);
 
 /** True when `url` points at this machine (127.0.0.0/8, ::1, localhost). */
@@ -33,13 +35,20 @@ export class WebhookNotifier {
   }
 
   /** Arms a timer for when the job should be final by the clock, so the webhook fires without polling. */
-  watch(job: SimJob): void {
+  watch(job: SimJob, minMs = 0): void {
     const ms = job.webhook === undefined ? undefined : this.#store.msUntilFinal(job);
     if (ms === undefined) return;
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      void this.check(job);
-    }, ms);
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(timer);
+        // Timers count from the event loop's cached time and the job's phases from the wall clock, so after a
+        // busy turn of the loop a timer fires a few milliseconds before the job is final: arm it again rather
+        // than never send the webhook.
+        if (isFinalStatus(this.#store.statusOf(job))) void this.check(job);
+        else this.watch(job, RE_ARM_MIN_MS);
+      },
+      Math.max(ms, minMs),
+    );
     timer.unref();
     this.#timers.add(timer);
   }

@@ -490,6 +490,31 @@ describe('test controls', () => {
     }
   });
 
+  it('sends the webhook when its timer fires before the job is final by the simulator’s clock', async () => {
+    const received: unknown[] = [];
+    const hook = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received.push(true);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    // The event loop's timers run ahead of the wall clock after a busy turn; a clock set back once the job is
+    // submitted makes every timer fire early, as that does.
+    let lag = 0;
+    try {
+      const sim = await start({ queueMs: 5, runMs: 5, now: () => Date.now() - lag });
+      const hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+      const id = (await submit(sim, { webhook: hookUrl })).json.id;
+      lag = 100;
+      await expect.poll(() => received.length, { timeout: 5_000 }).toBe(1);
+      expect(sim.jobs.get(id)?.webhookSent).toBe(true);
+    } finally {
+      hook.close();
+    }
+  });
+
   it('closes promptly with keep-alive connections open', async () => {
     const sim = await startSkidioSimulator();
     const agent = new Agent({ keepAliveTimeout: 60_000 });
