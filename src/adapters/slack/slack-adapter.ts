@@ -19,6 +19,7 @@ import { createSlackReplySurface } from './reply-surface.js';
 import { parseSlackDelivery } from './slack-delivery.js';
 import { startupError } from './slack-errors.js';
 import { registerSlashCommand } from './slash-command.js';
+import { webApiFetch } from './web-api-fetch.js';
 
 /**
  * A few retries over about 10 s. The client waits out a 429's Retry-After before each retry
@@ -74,6 +75,7 @@ export function createSlackAdapter(
       slackApiUrl: config.apiUrl,
       retryConfig,
       timeout: WEB_API_TIMEOUT_MS,
+      fetch: webApiFetch,
     },
     ...mode,
   });
