@@ -18,6 +18,7 @@ import { measureInstances } from './figures/instances.js';
 import { measureNotificationDelay } from './figures/notification-delay.js';
 import { measurePollingPlan } from './figures/polling-plan.js';
 import { measureScale } from './figures/scale.js';
+import { measureSlackCalls } from './figures/slack-calls.js';
 import { measureStoreWrites } from './figures/store-writes.js';
 
 const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
@@ -32,6 +33,7 @@ const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
   9: measureCrowdDelivery, // rows 9 and 10 come from the same runs
   11: measurePollingPlan,
   12: measureStoreWrites,
+  13: measureSlackCalls,
 };
 
 const { values } = parseArgs({
