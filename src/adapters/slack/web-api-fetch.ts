@@ -5,7 +5,7 @@
  * showed as a large share of a Slack command's CPU in the crowd profile (README, Performance, figure 10).
  * Bodies other than text (a multipart form) go to the standard `fetch`, unchanged.
  */
-import { request } from 'undici';
+import { type Dispatcher, request } from 'undici';
 
 type Fetch = typeof globalThis.fetch;
 
@@ -29,7 +29,7 @@ export const webApiFetch: Fetch = async (input, init = {}) => {
     return fetch(input, init);
   }
   const answer = await request(input, {
-    method: (init.method ?? 'GET') as 'GET',
+    method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
     headers: headerRecord(init.headers),
     body: body ?? null,
     signal: init.signal ?? undefined,
