@@ -9,9 +9,10 @@ import type { PlatformAdapter } from './adapters/platform.js';
 import type { SlackAdapterDeps } from './adapters/slack/slack-adapter.js';
 import type { Config } from './config.js';
 import type { Logger } from './core/ports.js';
-import { type BotHttpServer, startHttpServer } from './http-server.js';
+import { type BotHttpServer, type ReadinessCheck, startHttpServer } from './http-server.js';
 import type { SecretRegistry } from './logging.js';
 import { type BotServices, createBotServices, type ServiceOverrides } from './services.js';
+import { createLandingRoute } from './web/landing-route.js';
 
 /** A running bot. */
 export interface RunningBot {
@@ -90,10 +91,10 @@ export async function startBot(
   if (config.discord) {
     const { createDiscordAdapter } = await import('./adapters/discord/discord-adapter.js');
     // Several instances on the gateway would each receive every interaction: one holds the session at a time.
-    const gatewayLease = services.redis?.lease(
-      'discord-gateway',
-      `${hostname()}:${process.pid}:${randomUUID()}`,
-    );
+    // Over HTTP (DISCORD_PUBLIC_KEY) there is no session: every instance takes interactions, no lease.
+    const gatewayLease = config.discord.publicKey
+      ? undefined
+      : services.redis?.lease('discord-gateway', `${hostname()}:${process.pid}:${randomUUID()}`);
     adapters.push(
       createDiscordAdapter(config.discord, {
         services,
@@ -109,24 +110,26 @@ export async function startBot(
       createSlackAdapter(config.slack, {
         services,
         logger: logger.child({ adapter: 'slack' }),
+        publicUrl: config.publicUrl,
         ...overrides.adapterOptions?.slack,
       }),
     );
   }
 
   let started = false;
+  const readiness: ReadinessCheck[] = [
+    { name: 'store', check: () => services.store.ping() },
+    // Not ready once shutdown has begun, so a load balancer stops sending work before the process goes.
+    { name: 'accepting', check: () => !services.gate.closed },
+    // Not ready until the stored watches are running again: a deploy waits for that before moving on.
+    { name: 'started', check: () => started },
+    ...adapters.map((adapter) => ({ name: adapter.name, check: () => adapter.isReady() })),
+  ];
   const http = await startHttpServer({
     port: config.port,
-    routes: adapters.flatMap((adapter) => adapter.routes),
+    routes: [createLandingRoute({ adapters, readiness }), ...adapters.flatMap((adapter) => adapter.routes)],
     metrics: services.metrics,
-    readiness: [
-      { name: 'store', check: () => services.store.ping() },
-      // Not ready once shutdown has begun, so a load balancer stops sending work before the process goes.
-      { name: 'accepting', check: () => !services.gate.closed },
-      // Not ready until the stored watches are running again: a deploy waits for that before moving on.
-      { name: 'started', check: () => started },
-      ...adapters.map((adapter) => ({ name: adapter.name, check: () => adapter.isReady() })),
-    ],
+    readiness,
     logger,
   });
   // Commands that arrive before the stored watches are resumed wait (acknowledged) until they are.

@@ -22,15 +22,27 @@ export type StoreLocation = { kind: 'sqlite'; path: string } | { kind: 'redis'; 
 /** The whole configuration, typed. Platforms are present only when configured. */
 export interface Config {
   skidioApiUrl: string;
-  discord?: { token: string; apiUrl: string; devGuildId?: string; registerOnStart: boolean };
+  discord?: {
+    token: string;
+    apiUrl: string;
+    devGuildId?: string;
+    registerOnStart: boolean;
+    /** The application's Ed25519 public key (hex): interactions arrive over HTTP, no gateway session. */
+    publicKey?: string;
+  };
   slack?: {
-    botToken: string;
+    /** One workspace's bot token (single-token mode); absent when `oauth` installs into many workspaces. */
+    botToken?: string;
+    /** Slack OAuth: any number of workspaces install the app, each with its own stored bot token. */
+    oauth?: { clientId: string; clientSecret: string; stateSecret: string; authorizeUrl: string };
     signingSecret?: string;
     appToken?: string;
     apiUrl: string;
     adminUserIds: string[];
   };
   port: number;
+  /** The bot's public base URL, without a trailing slash: OAuth redirect, webhooks, manifest, landing page. */
+  publicUrl?: string;
   store: StoreLocation;
   keyEncryptionSecret?: string;
   /** The secret keys were stored with before a rotation; they are re-sealed under the current one at start-up. */
@@ -80,8 +92,23 @@ const schema = z.object({
     (value) => value === undefined || /^\d{5,20}$/.test(value),
     'must be a server id (digits)',
   ),
-  DISCORD_REGISTER_ON_START: booleanText.default(false),
+  DISCORD_REGISTER_ON_START: booleanText.default(true),
+  DISCORD_PUBLIC_KEY: optionalText.refine(
+    (value) => value === undefined || /^[0-9a-f]{64}$/i.test(value),
+    'must be the application public key: 64 hexadecimal characters',
+  ),
   SLACK_BOT_TOKEN: optionalText,
+  SLACK_CLIENT_ID: optionalText,
+  SLACK_CLIENT_SECRET: optionalText,
+  SLACK_STATE_SECRET: optionalText.refine(
+    (value) => value === undefined || value.length >= 16,
+    'must be at least 16 characters (use a long random string)',
+  ),
+  SLACK_AUTHORIZE_URL: httpUrl.default('https://slack.com/oauth/v2/authorize'),
+  PUBLIC_URL: optionalText.refine(
+    (value) => value === undefined || (/^https?:\/\/[^\s]+$/i.test(value) && URL.canParse(value)),
+    'must be an http:// or https:// URL',
+  ),
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_APP_TOKEN: optionalText.refine(
     (value) => value === undefined || value.startsWith('xapp-'),
@@ -127,6 +154,8 @@ const FIXES: Record<string, string> = {
   SKIDIO_API_URL: 'for example https://skidiolabs.com/api',
   DISCORD_API_URL: 'for example https://discord.com/api',
   SLACK_API_URL: 'for example https://slack.com/api/',
+  SLACK_AUTHORIZE_URL: 'for example https://slack.com/oauth/v2/authorize',
+  PUBLIC_URL: 'for example https://bot.example.com',
   STORE_URL: 'for example sqlite://data/skidio.sqlite or redis://127.0.0.1:6379',
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}, in any case`,
   PORT: 'for example 3000, or leave it empty for 3000',
@@ -137,7 +166,7 @@ const FIXES: Record<string, string> = {
   MAX_WATCHES_PER_WORKSPACE: 'for example 100, or leave it empty for 100',
   MAX_WATCHES_TOTAL: 'for example 20000, or leave it empty for 20000',
   MAX_IMAGES_PER_JOB: 'for example 20, or leave it empty for 20',
-  DISCORD_REGISTER_ON_START: 'true or false, or leave it empty for false',
+  DISCORD_REGISTER_ON_START: 'true or false, or leave it empty for true',
   SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS: 'true or false, or leave it empty for false',
 };
 
@@ -168,14 +197,39 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
   }
   const e = parsed.data;
   const problems: string[] = [];
+  const oauthParts = [e.SLACK_CLIENT_ID, e.SLACK_CLIENT_SECRET, e.SLACK_STATE_SECRET];
+  const oauth = oauthParts.some((part) => part !== undefined);
+  if (oauth && oauthParts.some((part) => part === undefined)) {
+    problems.push(
+      'Slack OAuth needs all three of SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET (Basic Information > App Credentials; the state secret is any long random string).',
+    );
+  }
+  if (oauth && e.SLACK_BOT_TOKEN) {
+    problems.push(
+      'Set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID with SLACK_CLIENT_SECRET and SLACK_STATE_SECRET (installs into many workspaces), not both.',
+    );
+  }
+  if (oauth && !e.SLACK_SIGNING_SECRET) {
+    problems.push('SLACK_SIGNING_SECRET is required with Slack OAuth (Basic Information > App Credentials).');
+  }
+  if (oauth && !e.KEY_ENCRYPTION_SECRET) {
+    problems.push(
+      "KEY_ENCRYPTION_SECRET is required with Slack OAuth: the installed workspaces' bot tokens are stored encrypted with it.",
+    );
+  }
   if (e.SLACK_BOT_TOKEN && !e.SLACK_SIGNING_SECRET && !e.SLACK_APP_TOKEN) {
     problems.push(
       'SLACK_SIGNING_SECRET is required when SLACK_BOT_TOKEN is set (or set SLACK_APP_TOKEN for Socket Mode).',
     );
   }
-  if (!e.SLACK_BOT_TOKEN && (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN)) {
+  if (!e.SLACK_BOT_TOKEN && !oauth && (e.SLACK_SIGNING_SECRET || e.SLACK_APP_TOKEN)) {
     problems.push(
-      'SLACK_BOT_TOKEN is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set (the xoxb- token from OAuth & Permissions).',
+      'SLACK_BOT_TOKEN is required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set (the xoxb- token from OAuth & Permissions), or set SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_STATE_SECRET to install into many workspaces.',
+    );
+  }
+  if (e.DISCORD_PUBLIC_KEY && !e.DISCORD_TOKEN) {
+    problems.push(
+      'DISCORD_TOKEN is required when DISCORD_PUBLIC_KEY is set: replies and results are posted over REST with the bot token.',
     );
   }
   if (e.KEY_ENCRYPTION_SECRET_PREVIOUS && !e.KEY_ENCRYPTION_SECRET) {
@@ -193,14 +247,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
             token: e.DISCORD_TOKEN,
             apiUrl: e.DISCORD_API_URL.replace(/\/+$/, ''),
             registerOnStart: e.DISCORD_REGISTER_ON_START,
+            ...(e.DISCORD_PUBLIC_KEY ? { publicKey: e.DISCORD_PUBLIC_KEY.toLowerCase() } : {}),
             ...(e.DISCORD_DEV_GUILD_ID ? { devGuildId: e.DISCORD_DEV_GUILD_ID } : {}),
           },
         }
       : {}),
-    ...(e.SLACK_BOT_TOKEN
+    ...(e.SLACK_BOT_TOKEN || oauth
       ? {
           slack: {
-            botToken: e.SLACK_BOT_TOKEN,
+            ...(e.SLACK_BOT_TOKEN ? { botToken: e.SLACK_BOT_TOKEN } : {}),
+            ...(e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET && e.SLACK_STATE_SECRET
+              ? {
+                  oauth: {
+                    clientId: e.SLACK_CLIENT_ID,
+                    clientSecret: e.SLACK_CLIENT_SECRET,
+                    stateSecret: e.SLACK_STATE_SECRET,
+                    authorizeUrl: e.SLACK_AUTHORIZE_URL,
+                  },
+                }
+              : {}),
             apiUrl: e.SLACK_API_URL.endsWith('/') ? e.SLACK_API_URL : `${e.SLACK_API_URL}/`,
             adminUserIds: e.SLACK_ADMIN_USER_IDS.split(',')
               .map((id) => id.trim())
@@ -211,6 +276,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
         }
       : {}),
     port: e.PORT,
+    ...(e.PUBLIC_URL ? { publicUrl: e.PUBLIC_URL.replace(/\/+$/, '') } : {}),
     store: storeLocation(e.STORE_URL, cwd),
     ...(e.KEY_ENCRYPTION_SECRET ? { keyEncryptionSecret: e.KEY_ENCRYPTION_SECRET } : {}),
     ...(e.KEY_ENCRYPTION_SECRET_PREVIOUS
@@ -244,6 +310,8 @@ export function configSecrets(config: Config): string[] {
     config.slack?.botToken,
     config.slack?.signingSecret,
     config.slack?.appToken,
+    config.slack?.oauth?.clientSecret,
+    config.slack?.oauth?.stateSecret,
     config.keyEncryptionSecret,
     config.keyEncryptionSecretPrevious,
   ].filter((secret): secret is string => secret !== undefined);

@@ -11,6 +11,15 @@ function problemsOf(env: Record<string, string>): string[] {
   return [];
 }
 
+/** A whole Slack OAuth configuration, none of it real. */
+const SLACK_OAUTH = {
+  SLACK_CLIENT_ID: '1111.2222',
+  SLACK_CLIENT_SECRET: 'client-secret-value',
+  SLACK_STATE_SECRET: 'state-secret-0123456789',
+  SLACK_SIGNING_SECRET: 'signing-secret',
+  KEY_ENCRYPTION_SECRET: '0123456789abcdef',
+};
+
 describe('configuration', () => {
   it('has the defaults of DESIGN.md and no platform when nothing is set', () => {
     const config = loadConfig({}, '/srv/bot');
@@ -94,6 +103,17 @@ describe('configuration', () => {
     ],
     [{ KEY_ENCRYPTION_SECRET: 'short' }, /^KEY_ENCRYPTION_SECRET must be at least 16 characters/],
     [{ DISCORD_DEV_GUILD_ID: 'my-server' }, /^DISCORD_DEV_GUILD_ID must be a server id/],
+    [
+      { DISCORD_TOKEN: 'd', DISCORD_PUBLIC_KEY: 'abc' },
+      /^DISCORD_PUBLIC_KEY must be the application public key/,
+    ],
+    [{ DISCORD_PUBLIC_KEY: 'a'.repeat(64) }, /DISCORD_TOKEN is required when DISCORD_PUBLIC_KEY is set/],
+    [{ PUBLIC_URL: 'bot.example.com' }, /^PUBLIC_URL must be an http/],
+    [{ SLACK_CLIENT_ID: '1.2', SLACK_SIGNING_SECRET: 's' }, /needs all three of SLACK_CLIENT_ID/],
+    [{ ...SLACK_OAUTH, SLACK_BOT_TOKEN: 'xoxb-1' }, /Set either SLACK_BOT_TOKEN .* not both/],
+    [{ ...SLACK_OAUTH, SLACK_SIGNING_SECRET: '' }, /SLACK_SIGNING_SECRET is required with Slack OAuth/],
+    [{ ...SLACK_OAUTH, KEY_ENCRYPTION_SECRET: '' }, /KEY_ENCRYPTION_SECRET is required with Slack OAuth/],
+    [{ ...SLACK_OAUTH, SLACK_STATE_SECRET: 'short' }, /^SLACK_STATE_SECRET must be at least 16/],
   ])('names the variable and the fix: %o', (env, expected) => {
     const problems = problemsOf(env);
     expect(problems.some((problem) => expected.test(problem))).toBe(true);
@@ -126,6 +146,35 @@ describe('configuration', () => {
     const explicit = loadConfig({ PORT: '0', RATE_LIMIT_USER_PER_MINUTE: '0' }, '/srv/bot');
     expect(explicit.port).toBe(0);
     expect(explicit.limits.commandsPerUserPerMinute).toBe(0);
+  });
+
+  it('reads Slack OAuth, PUBLIC_URL and Discord over HTTP, and counts their secrets', () => {
+    const config = loadConfig(
+      {
+        ...SLACK_OAUTH,
+        SLACK_AUTHORIZE_URL: 'http://127.0.0.1:9/oauth/v2/authorize',
+        PUBLIC_URL: 'https://bot.example.com/',
+        DISCORD_TOKEN: 'discord-token-value',
+        DISCORD_PUBLIC_KEY: 'AB'.repeat(32),
+      },
+      '/srv/bot',
+    );
+    expect(config.slack?.botToken).toBeUndefined();
+    expect(config.slack?.oauth).toEqual({
+      clientId: '1111.2222',
+      clientSecret: 'client-secret-value',
+      stateSecret: 'state-secret-0123456789',
+      authorizeUrl: 'http://127.0.0.1:9/oauth/v2/authorize',
+    });
+    expect(config.publicUrl).toBe('https://bot.example.com');
+    expect(config.discord?.publicKey).toBe('ab'.repeat(32));
+    expect(config.discord?.registerOnStart).toBe(true);
+    expect(configSecrets(config)).toEqual(
+      expect.arrayContaining(['client-secret-value', 'state-secret-0123456789', 'discord-token-value']),
+    );
+    expect(loadConfig(SLACK_OAUTH, '/srv/bot').slack?.oauth?.authorizeUrl).toBe(
+      'https://slack.com/oauth/v2/authorize',
+    );
   });
 
   it('accepts LOG_LEVEL in any case', () => {

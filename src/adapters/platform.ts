@@ -20,6 +20,11 @@ export interface PlatformAdapter {
   readonly routes: readonly HttpRoute[];
   /** Connects (gateway login, auth.test); rejects with a clear error if the platform refuses. */
   start(): Promise<void>;
+  /**
+   * Where a person adds the bot to their workspace, for the landing page: Discord's invite URL once the
+   * application id is known, Slack's `/slack/install` when OAuth is on; undefined otherwise.
+   */
+  installUrl(): string | undefined;
   /** True while connected and able to take commands. */
   isReady(): boolean;
   /**

@@ -62,11 +62,37 @@ if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'lastStat
 return 1
 `;
 
+/**
+ * KEYS: watch, askers, watches, count:ws, count:total. ARGV: k. Ends the watch whoever still waits on it (the
+ * workspace removed the bot); counters move only when the watch was really there. Claims lapse on their own.
+ */
+const FORGET = `
+redis.call('DEL', KEYS[2])
+if redis.call('DEL', KEYS[1]) == 1 then
+  redis.call('SREM', KEYS[3], ARGV[1])
+  for i = 4, 5 do
+    if redis.call('DECR', KEYS[i]) <= 0 then redis.call('DEL', KEYS[i]) end
+  end
+  return 1
+end
+return 0
+`;
+
 type Script = (...args: (string | number)[]) => Promise<unknown>;
 
 /** base64url keeps any workspace or job id (':' included) to one unambiguous, colon-free key part. */
 function encodeKey(key: WatchKey): string {
   return Buffer.from(JSON.stringify([key.workspace, key.jobId])).toString('base64url');
+}
+
+/** The watch key an encoded key stands for; undefined for a key this module did not write. */
+function decodeKey(k: string): WatchKey | undefined {
+  try {
+    const [workspace, jobId] = JSON.parse(Buffer.from(k, 'base64url').toString('utf8')) as unknown[];
+    return typeof workspace === 'string' && typeof jobId === 'string' ? { workspace, jobId } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Runs `lua` by EVALSHA (ioredis falls back to EVAL once per connection when Redis lacks the script). */
@@ -87,6 +113,7 @@ export function createRedisWatchState(redis: Redis, options: { prefix: string })
   const endIfEmpty = script(redis, 'skidioWatchEndIfEmpty', 5, END_IF_EMPTY);
   const updateAsker = script(redis, 'skidioWatchUpdateAsker', 1, UPDATE_ASKER);
   const setLastStatus = script(redis, 'skidioWatchSetLastStatus', 1, SET_LAST_STATUS);
+  const forget = script(redis, 'skidioWatchForget', 5, FORGET);
 
   const keysOf = (key: WatchKey) => {
     const k = encodeKey(key);
@@ -173,6 +200,25 @@ export function createRedisWatchState(redis: Redis, options: { prefix: string })
         }
       }
       return found;
+    },
+    async forgetWorkspace(workspace) {
+      // The workspace is in each member's (encoded) name: one scan finds its watches without reading them.
+      // SSCAN may repeat a member: the map keeps each once.
+      const found = new Map<string, WatchKey>();
+      for await (const batch of redis.sscanStream(`${prefix}watches`, { count: 500 })) {
+        for (const k of batch as string[]) {
+          const key = decodeKey(k);
+          if (key?.workspace === workspace) found.set(k, key);
+        }
+      }
+      let forgotten = 0;
+      for (const key of found.values()) {
+        const keys = keysOf(key);
+        forgotten += Number(
+          await forget(keys.watch, keys.askers, keys.watches, keys.countWs, keys.countTotal, keys.k),
+        );
+      }
+      return forgotten;
     },
     async close() {
       // Nothing of its own to close: the ioredis client belongs to the caller.

@@ -15,18 +15,27 @@ import {
   modalSubmit,
   slashCommand,
 } from '../fakes/discord/index.js';
-import { type AppResponse, sendInteraction, viewSubmission } from '../fakes/slack/index.js';
+import {
+  type AppResponse,
+  sendAppUninstalled,
+  sendInteraction,
+  viewSubmission,
+} from '../fakes/slack/index.js';
 import {
   DISCORD_TOKEN,
   discordContent,
   isCallbackOf,
   SIGNING_SECRET,
+  SLACK_CLIENT_SECRET,
+  SLACK_STATE_SECRET,
   SLACK_TOKEN,
   slackText,
+  startSlackWorld,
   startWorld,
   TEST_ENCRYPTION_SECRET,
   type World,
 } from '../support/bot-world.js';
+import { installSlackWorkspace } from '../support/slack-install.js';
 import { collectProcessFaults } from './process-faults.js';
 
 /** One known API key per platform, set through each platform's own key flow. */
@@ -68,8 +77,10 @@ async function storeBytes(storeDir: string): Promise<string> {
 
 const faults = collectProcessFaults();
 let world: World | undefined;
+let oauthWorld: World | undefined;
 afterAll(async () => {
   await world?.close();
+  await oauthWorld?.close();
   faults.stop();
 });
 
@@ -278,5 +289,60 @@ describe('secrets never leak', () => {
     expect(current.simulator.requests.map((request) => request.apiKey)).toEqual(
       expect.arrayContaining([DISCORD_KEY, SLACK_KEY, SLACK_MODAL_KEY, CONSOLE_KEY]),
     );
+  });
+
+  it('never shows an installed workspace’s bot token, nor the OAuth client or state secret', async () => {
+    oauthWorld = await startSlackWorld({
+      slackInstall: 'oauth',
+      keys: {},
+      apiKeys: [SLACK_KEY],
+      slackFake: {
+        teams: { T0000002: { users: { UB_ADMIN: { isAdmin: true } }, channels: { CB: { isMember: true } } } },
+      },
+    });
+    const current = oauthWorld;
+    const replies: string[] = [];
+    for (const team of ['T0000001', 'T0000002'])
+      replies.push((await installSlackWorkspace(current, team)).html);
+    // A failed install says why without echoing anything secret.
+    const forged = await installSlackWorkspace(current, 'T0000002', ({ redirect }) => ({
+      redirect,
+      cookie: '',
+    }));
+    replies.push(forged.html);
+    async function slackReply(text: string, user: string, team = 'T0000001', channel = 'C_PUBLIC') {
+      const since = current.slack.calls.length;
+      replies.push(
+        (await current.slackCommand(text, { user_id: user, team_id: team, channel_id: channel })).body,
+      );
+      replies.push(slackText(await current.slackFinal(since, { channel })));
+    }
+    await slackReply(`key set ${SLACK_KEY}`, 'U_ADMIN');
+    await slackReply('status done-oauth-secret', 'U_MEMBER');
+    await slackReply('status fail-oauth-secret', 'U_MEMBER');
+    await slackReply('help', 'UB_ADMIN', 'T0000002', 'CB');
+    // Both workspaces' tokens, read before one of them is revoked.
+    const botTokens = [...current.slack.tokensOf('T0000001'), ...current.slack.tokensOf('T0000002')];
+    expect(botTokens.filter((token) => /^xoxb-T\d+-/.test(token))).toHaveLength(2);
+    current.slack.revokeTokens('T0000002');
+    await sendAppUninstalled(current.slackUrl, SIGNING_SECRET, 'T0000002');
+    await current.log.waitForMessage(
+      'Slack workspace removed the app: its installation, key and watches are gone',
+    );
+    await current.services.watcher.idle();
+
+    const secrets = [...botTokens, SLACK_CLIENT_SECRET, SLACK_STATE_SECRET, SIGNING_SECRET, SLACK_KEY];
+    const sources: Record<string, string> = {
+      'log lines': current.log.lines.join('\n'),
+      'replies and pages': replies.join('\n'),
+      'calls Slack received': JSON.stringify(current.slack.calls),
+      'the store file': await storeBytes(current.storeDir),
+    };
+    for (const [where, text] of Object.entries(sources))
+      expect(
+        secrets.filter((secret) => text.includes(secret)),
+        where,
+      ).toEqual([]);
+    expect(current.log.lines.filter((line) => line.includes('[REDACTED]'))).toEqual([]);
   });
 });

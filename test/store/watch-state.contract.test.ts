@@ -120,6 +120,35 @@ export function describeWatchState(name: string, make: () => Promise<Subject>, t
       expect((await a.join(freshKey('solo'), asker('p3'), caps, 1)).kind).toBe('full');
     });
 
+    it('forgets every watch of one workspace, its people and its place under the caps, and no other', async () => {
+      const { a, b, storedKeys } = await subject();
+      const caps = { perWorkspace: 2, total: 1_000 };
+      const gone = [freshKey('slack:T_GONE'), freshKey('slack:T_GONE')];
+      const kept = freshKey('slack:T_KEPT');
+      await a.join(gone[0] as WatchKey, asker('g1'), caps, 1);
+      await b.join(gone[0] as WatchKey, asker('g2'), caps, 1);
+      await a.join(gone[1] as WatchKey, asker('g3'), caps, 1);
+      await b.join(kept, asker('k1'), caps, 1);
+      expect(await b.forgetWorkspace('slack:T_GONE')).toBe(2);
+      for (const key of gone) {
+        expect(await a.get(key)).toBeUndefined();
+        expect(await a.askers(key)).toEqual([]);
+      }
+      expect(await a.list()).toEqual([expect.objectContaining(kept)]);
+      expect((await a.askers(kept)).map((x) => x.id)).toEqual(['k1']);
+      // Its places under the per-workspace cap are free again; a second forget finds nothing.
+      expect((await a.join(freshKey('slack:T_GONE'), asker('g4'), caps, 1)).kind).toBe('started');
+      expect((await a.join(freshKey('slack:T_GONE'), asker('g5'), caps, 1)).kind).toBe('started');
+      expect(await a.forgetWorkspace('slack:T_GONE')).toBe(2);
+      expect(await a.forgetWorkspace('slack:T_GONE')).toBe(0);
+      if (storedKeys) {
+        // Only the kept watch's records are left (and no counter of the forgotten workspace).
+        const left = await storedKeys();
+        expect(left.filter((k) => /:(watch|askers):/.test(k))).toHaveLength(2);
+        expect(left.filter((k) => k.includes('T_GONE'))).toEqual([]);
+      }
+    });
+
     it('gives each new watch of the same job a higher generation', async () => {
       const { a, b } = await subject();
       const key = freshKey();

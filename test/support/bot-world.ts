@@ -18,6 +18,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { vi } from 'vitest';
+import { DISCORD_INTERACTIONS_PATH } from '../../src/adapters/discord/http-interactions.js';
 import type { PlatformAdapter } from '../../src/adapters/platform.js';
 import { SLACK_EVENTS_PATH } from '../../src/adapters/slack/manifest.js';
 import { type AdapterOptions, type RunningBot, startBot } from '../../src/bot.js';
@@ -71,6 +72,10 @@ export const SLACK_TOKEN = 'xoxb-reliability-slack-token-7a7a7a';
 export const SIGNING_SECRET = 'reliability-signing-secret-3c3c3c';
 /** The app token the fake Socket Mode front accepts. */
 export const SLACK_APP_TOKEN = 'xapp-1-test-app-token-77';
+/** The Slack app's OAuth credentials in `slackInstall: 'oauth'` worlds; the secrets must never leak either. */
+export const SLACK_CLIENT_ID = '1000000000.2000000000';
+export const SLACK_CLIENT_SECRET = 'oauth-client-secret-5d5d5d5d';
+export const SLACK_STATE_SECRET = 'oauth-state-secret-6e6e6e6e6e';
 
 /** The workspace ids of the fakes' defaults. */
 export const DISCORD_WORKSPACE = `discord:${DEFAULT_GUILD_ID}`;
@@ -85,6 +90,16 @@ export interface WorldOptions {
   platforms?: readonly Platform[];
   /** How Slack reaches the bot (default `http`): signed requests, or Socket Mode through a fake front. */
   slackMode?: 'http' | 'socket';
+  /**
+   * How the bot gets Slack bot tokens (default `token`): SLACK_BOT_TOKEN, or Slack OAuth (client id, secret and
+   * state secret, PUBLIC_URL on the bot's port, the fake's authorize page): workspaces install it themselves.
+   */
+  slackInstall?: 'token' | 'oauth';
+  /**
+   * How Discord reaches the bot (default `gateway`): the fake's gateway, or signed POSTs to
+   * `/discord/interactions` (`DISCORD_PUBLIC_KEY` set to the fake application's key).
+   */
+  discordMode?: 'gateway' | 'http';
   /** Guilds of the fake Discord (default: its one default guild). */
   guilds?: FakeGuild[];
   /** Conversations of the fake Slack (default: its defaults, C_PUBLIC among them). */
@@ -145,7 +160,9 @@ export interface World {
   adapter(platform: Platform): PlatformAdapter;
   /** The checks `/readyz` reports, or undefined when nothing answers on the bot's port. */
   readyChecks(): Promise<Record<string, boolean> | undefined>;
-  /** Sends any interaction payload through the fake gateway. */
+  /** `http://127.0.0.1:PORT/discord/interactions` on the bot's own HTTP server. */
+  discordInteractionsUrl: string;
+  /** Sends any interaction payload through the fake gateway (over HTTP in `discordMode: 'http'`). */
   discordSend(payload: InteractionPayload): Promise<InteractionPayload>;
   /** Sends `/skidio …` on Discord, in the default guild and channel unless the input says otherwise. */
   discordCommand(
@@ -254,6 +271,9 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       // Before the bot: Bolt checks the token with auth.test at start.
       const fake = await startFakeSlack({
         botToken: SLACK_TOKEN,
+        ...(options.slackInstall === 'oauth'
+          ? { oauth: { clientId: SLACK_CLIENT_ID, clientSecret: SLACK_CLIENT_SECRET } }
+          : {}),
         ...(options.slackChannels ? { channels: options.slackChannels } : {}),
         ...options.slackFake,
       });
@@ -268,14 +288,28 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     const storeDir = await mkdtemp(join(tmpdir(), 'skidio-world-'));
     cleanups.push(() => rm(storeDir, { recursive: true, force: true }));
     const port = await freePort();
+    const slackOAuthEnv: Record<string, string> = {
+      SLACK_CLIENT_ID,
+      SLACK_CLIENT_SECRET,
+      SLACK_STATE_SECRET,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_AUTHORIZE_URL: slack?.authorizeUrl ?? '',
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+    };
+    const slackTokens: Record<string, string> =
+      options.slackInstall === 'oauth' ? slackOAuthEnv : { SLACK_BOT_TOKEN: SLACK_TOKEN };
     const slackEnv: Record<string, string> = !slack
       ? {}
       : front
-        ? { SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_APP_TOKEN, SLACK_API_URL: front.apiUrl }
-        : { SLACK_BOT_TOKEN: SLACK_TOKEN, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl };
+        ? { ...slackTokens, SLACK_APP_TOKEN, SLACK_API_URL: front.apiUrl }
+        : { ...slackTokens, SLACK_SIGNING_SECRET: SIGNING_SECRET, SLACK_API_URL: slack.apiUrl };
     const config = loadConfig({
       SKIDIO_API_URL: simulator.url,
-      ...(discord ? { DISCORD_TOKEN, DISCORD_API_URL: discord.apiUrl } : {}),
+      // Registration at start-up has tests of its own; the others assert on the requests that follow start-up.
+      ...(discord
+        ? { DISCORD_TOKEN, DISCORD_API_URL: discord.apiUrl, DISCORD_REGISTER_ON_START: 'false' }
+        : {}),
+      ...(discord && options.discordMode === 'http' ? { DISCORD_PUBLIC_KEY: discord.publicKey } : {}),
       ...slackEnv,
       PORT: String(port),
       STORE_URL: `sqlite://${join(storeDir, 'bot.sqlite')}`,
@@ -325,6 +359,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
     let consoleServices: BotServices | undefined;
     const base = `http://127.0.0.1:${port}`;
     const slackUrl = `${base}${SLACK_EVENTS_PATH}`;
+    const discordInteractionsUrl = `${base}${DISCORD_INTERACTIONS_PATH}`;
     let responseUrls = 0;
     const discordTokens: string[] = [];
     const need = <T>(value: T | undefined, what: string): T => {
@@ -357,6 +392,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       clock,
       storeDir,
       slackUrl,
+      discordInteractionsUrl,
       discordTokens,
       async start() {
         if (world.running) throw new Error('the bot is already running');
@@ -389,7 +425,13 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       },
       async discordSend(payload) {
         discordTokens.push(payload.token);
-        await world.discord.dispatchInteraction(payload);
+        if (options.discordMode === 'http') {
+          const answer = await world.discord.sendInteractionOverHttp(discordInteractionsUrl, payload);
+          if (answer.status !== 200)
+            throw new Error(`the bot answered the interaction with ${answer.status}`);
+        } else {
+          await world.discord.dispatchInteraction(payload);
+        }
         return payload;
       },
       discordCommand(input) {

@@ -3,29 +3,38 @@
  * arrive as interactions; the bot reads no messages), its REST pointed at `DISCORD_API_URL` and sending
  * through discord.js's own undici (see discordjs-agent.ts). Rate limits and 5xx are retried by discord.js's
  * REST queue; what still fails is logged, told to the person where possible, and never crashes the process.
+ * With `DISCORD_PUBLIC_KEY` no gateway session is opened: interactions arrive at `POST /discord/interactions`
+ * (http-interactions.ts) and reach the same handler through discord.js (discord-entry.ts).
  */
 import {
   Client,
   type ClientOptions,
+  DefaultRestOptions,
   DiscordAPIError,
   Events,
   GatewayIntentBits,
   RESTEvents,
+  Routes,
 } from 'discord.js';
 import type { Config } from '../../config.js';
 import type { Logger } from '../../core/ports.js';
 import type { BotServices } from '../../services.js';
 import type { Lease } from '../../store/redis-lease.js';
-import type { PlatformAdapter } from '../platform.js';
+import type { HttpRoute, PlatformAdapter } from '../platform.js';
+import { type CallbackCapture, createCallbackCapture } from './callback-capture.js';
+import { syncCommands } from './command-sync.js';
 import { DEFAULT_TOKEN_LIFETIME_MS, openDiscordAddress } from './delivery.js';
+import { discordJsInteractionEntry } from './discord-entry.js';
 import { describeDiscordError } from './discord-errors.js';
 import { createDiscordRestAgent } from './discordjs-agent.js';
+import { createInteractionsRoute } from './http-interactions.js';
+import { discordInstallUrl } from './install-url.js';
 import { createInteractionRest } from './interaction-rest.js';
 import { createInteractionHandler } from './interactions.js';
 import { createDiscordMessenger } from './messenger.js';
 import { guardUnreadableInteractions } from './raw-interactions.js';
-import { registerCommands } from './register.js';
 import { createDiscordReplySurface } from './reply-surface.js';
+import { createSignatureCheck } from './signature.js';
 
 /** What the adapter needs besides its configuration. */
 export interface DiscordAdapterDeps {
@@ -42,6 +51,8 @@ export interface DiscordAdapterDeps {
    * instance would otherwise receive every interaction). Without it the adapter connects at once.
    */
   gatewayLease?: Lease;
+  /** Over HTTP: how long an interaction may go unacknowledged before the bot defers it itself (default 2.5 s). */
+  ackDeadlineMs?: number;
 }
 
 /**
@@ -73,10 +84,19 @@ export function createDiscordAdapter(
   // The token is a secret wherever it might surface in a log line (main registers it too; tests may not).
   services.secrets.add(config.token);
   const agent = createDiscordRestAgent();
+  // Over HTTP an interaction's first response is the answer to Discord's request, not a REST call.
+  const capture: CallbackCapture | undefined = config.publicKey
+    ? createCallbackCapture(deps.clientOptions?.rest?.makeRequest ?? DefaultRestOptions.makeRequest)
+    : undefined;
   const client = new Client({
     ...deps.clientOptions,
     intents: [GatewayIntentBits.Guilds],
-    rest: { ...deps.clientOptions?.rest, api: config.apiUrl, agent },
+    rest: {
+      ...deps.clientOptions?.rest,
+      api: config.apiUrl,
+      agent,
+      ...(capture ? { makeRequest: capture.makeRequest } : {}),
+    },
   });
   const shutdown = new AbortController();
   const interactionRest = createInteractionRest(config.apiUrl, agent, deps.clientOptions?.rest);
@@ -94,6 +114,8 @@ export function createDiscordAdapter(
     metrics: services.metrics,
     tokenLifetimeMs: deps.tokenLifetimeMs ?? DEFAULT_TOKEN_LIFETIME_MS,
     ackFirst: services.ackFirst,
+    // Over HTTP the route times the ack, from the request's arrival to its answer.
+    ackTimedByTransport: capture !== undefined,
   });
 
   guardUnreadableInteractions(client, log);
@@ -140,14 +162,16 @@ export function createDiscordAdapter(
 
   async function registerOnStart(applicationId: string): Promise<void> {
     try {
-      const result = await registerCommands(client.rest, {
+      const result = await syncCommands(client.rest, {
         applicationId,
         commands: services.commands,
         ...(config.devGuildId ? { guildId: config.devGuildId } : {}),
       });
       log.info(
-        { scope: result.scope, guild: result.guildId },
-        'registered /skidio (DISCORD_REGISTER_ON_START)',
+        { scope: result.scope, guild: config.devGuildId },
+        result.changed
+          ? 'registered /skidio (DISCORD_REGISTER_ON_START)'
+          : '/skidio is registered as defined already (DISCORD_REGISTER_ON_START)',
       );
     } catch (error) {
       // The commands registered earlier still work: keep running, say what to fix.
@@ -175,11 +199,53 @@ export function createDiscordAdapter(
     if (config.registerOnStart) await registerOnStart(applicationId);
   }
 
-  const lease = deps.gatewayLease;
+  /** Over HTTP: the application id, read at start-up; commands are taken once it is known. */
+  let httpApplicationId: string | undefined;
+
+  /** HTTP mode's start: the REST token, the application id, the registration; no gateway session. */
+  async function startOverHttp(publicKey: string): Promise<void> {
+    client.rest.setToken(config.token);
+    let application: { id: string; verify_key?: unknown };
+    try {
+      application = (await client.rest.get(Routes.currentApplication())) as typeof application;
+    } catch (error) {
+      throw new Error(startFailure(error, config.apiUrl), { cause: error });
+    }
+    if (typeof application.verify_key === 'string' && application.verify_key.toLowerCase() !== publicKey) {
+      // Every interaction would then be refused with 401: say which setting to compare.
+      log.warn(
+        { application: application.id },
+        'DISCORD_PUBLIC_KEY is not the public key of the application DISCORD_TOKEN belongs to: copy it again from the Developer Portal (General Information → Public Key)',
+      );
+    }
+    if (config.registerOnStart) await registerOnStart(application.id);
+    httpApplicationId = application.id;
+    log.info({ application: application.id }, 'taking Discord interactions over HTTP');
+  }
+
+  const routes: HttpRoute[] =
+    capture && config.publicKey
+      ? [
+          createInteractionsRoute({
+            checkSignature: createSignatureCheck(config.publicKey, () => services.clock.now()),
+            capture,
+            deliver: discordJsInteractionEntry(client, log),
+            isAccepting: () => httpApplicationId !== undefined && !shutdown.signal.aborted,
+            logger: log,
+            metrics: services.metrics,
+            ackFirst: services.ackFirst,
+            ...(deps.ackDeadlineMs === undefined ? {} : { ackDeadlineMs: deps.ackDeadlineMs }),
+          }),
+        ]
+      : [];
+
+  // Several instances over HTTP all take interactions: a lease would only make one of them idle.
+  const lease = config.publicKey ? undefined : deps.gatewayLease;
   return {
     name: 'discord',
-    routes: [],
+    routes,
     async start() {
+      if (config.publicKey) return startOverHttp(config.publicKey);
       if (!lease) return connect();
       // Replies, progress edits and results go over REST: every instance posts, only the holder listens.
       client.rest.setToken(config.token);
@@ -198,8 +264,14 @@ export function createDiscordAdapter(
         },
       );
     },
+    installUrl() {
+      const applicationId = httpApplicationId ?? client.application?.id;
+      return applicationId === undefined ? undefined : discordInstallUrl(applicationId);
+    },
     // A standby instance (another one holds the gateway) is ready: it serves watches, webhooks and Slack.
-    isReady: () => !shutdown.signal.aborted && (client.isReady() || (lease !== undefined && !lease.held())),
+    isReady: () =>
+      !shutdown.signal.aborted &&
+      (httpApplicationId !== undefined || client.isReady() || (lease !== undefined && !lease.held())),
     surfaceFor(asker, key) {
       const delivery = openDiscordAddress(asker.address, services.sealer);
       if (!delivery) return undefined;

@@ -46,6 +46,8 @@ export interface InteractionHandlerDeps {
   sealer: SecretBox | undefined;
   /** Marks each interaction as waiting for its ack, and runs what follows the ack after the others' acks. */
   ackFirst?: AckFirst;
+  /** True when the transport times the ack itself (over HTTP, the answer to Discord's request). */
+  ackTimedByTransport?: boolean;
 }
 
 /** Where a command came from, when, and what to call once it is acknowledged. */
@@ -127,7 +129,9 @@ export function createInteractionHandler(
     const acknowledgement = await acknowledge(interaction, privately);
     where.acked();
     const acknowledged = acknowledgement === 'deferred';
-    if (acknowledged) deps.metrics?.observeAck('discord', clock.now() - where.receivedAt);
+    if (acknowledged && !deps.ackTimedByTransport) {
+      deps.metrics?.observeAck('discord', clock.now() - where.receivedAt);
+    }
     deps.metrics?.countCommand('discord', command.path.join(' '));
     // Without an acknowledgement only a public job watch can still be answered: in the bot's own messages.
     if (!acknowledged && (privately || !command.longRunning)) return;

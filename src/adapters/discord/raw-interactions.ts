@@ -36,25 +36,35 @@ export function missingInteractionFields(payload: unknown): string[] {
   return missing;
 }
 
+/**
+ * Looks at one raw interaction before discord.js builds it: when discord.js cannot read it, logs what was
+ * missing, answers privately if it can, and marks the payload so discord.js skips it. Returns true when the
+ * payload is fit to hand to discord.js. The HTTP entry point calls this directly (no gateway event there).
+ */
+export function guardInteractionPayload(client: Client, log: Logger, payload: unknown): boolean {
+  const missing = missingInteractionFields(payload);
+  if (missing.length === 0 || !isRecord(payload)) return missing.length === 0;
+  log.warn({ missing, interactionType: payload.type }, 'an interaction payload discord.js cannot read');
+  const { id, token } = payload;
+  payload.type = SKIPPED_TYPE;
+  if (typeof id !== 'string' || typeof token !== 'string') return false;
+  client.rest
+    .post(Routes.interactionCallback(id, token), {
+      body: {
+        type: InteractionResponseType.ChannelMessageWithSource,
+        data: { content: UNREADABLE_INTERACTION_TEXT, flags: MessageFlags.Ephemeral },
+      },
+      auth: false,
+    })
+    .catch((error: unknown) =>
+      log.warn(describeDiscordError(error), 'could not answer an interaction discord.js cannot read'),
+    );
+  return false;
+}
+
 /** Installs the guard on a client (before or after login: the raw events start with the gateway). */
 export function guardUnreadableInteractions(client: Client, log: Logger): void {
   client.ws.on(GatewayDispatchEvents.InteractionCreate, (payload: unknown) => {
-    const missing = missingInteractionFields(payload);
-    if (missing.length === 0 || !isRecord(payload)) return;
-    log.warn({ missing, interactionType: payload.type }, 'an interaction payload discord.js cannot read');
-    const { id, token } = payload;
-    payload.type = SKIPPED_TYPE;
-    if (typeof id !== 'string' || typeof token !== 'string') return;
-    client.rest
-      .post(Routes.interactionCallback(id, token), {
-        body: {
-          type: InteractionResponseType.ChannelMessageWithSource,
-          data: { content: UNREADABLE_INTERACTION_TEXT, flags: MessageFlags.Ephemeral },
-        },
-        auth: false,
-      })
-      .catch((error: unknown) =>
-        log.warn(describeDiscordError(error), 'could not answer an interaction discord.js cannot read'),
-      );
+    guardInteractionPayload(client, log, payload);
   });
 }

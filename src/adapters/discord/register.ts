@@ -52,11 +52,12 @@ export async function registerCommands(
       commandNames: registered.map((command) => command.name),
     };
   } catch (error) {
-    throw new RegistrationError(registrationFailure(error, guildId), { cause: error });
+    throw new RegistrationError(describeRegistrationFailure(error, guildId), { cause: error });
   }
 }
 
-function registrationFailure(error: unknown, guildId: string | undefined): string {
+/** Why a registration call failed, in one sentence naming the setting to check (never the token). */
+export function describeRegistrationFailure(error: unknown, guildId: string | undefined): string {
   if (error instanceof DiscordAPIError) {
     if (error.status === 401)
       return 'Discord refused DISCORD_TOKEN: copy the bot token again from the Developer Portal (Bot → Reset Token).';
@@ -74,6 +75,6 @@ export async function fetchApplicationId(rest: REST): Promise<string> {
     const application = (await rest.get(Routes.currentApplication())) as { id: string };
     return application.id;
   } catch (error) {
-    throw new RegistrationError(registrationFailure(error, undefined), { cause: error });
+    throw new RegistrationError(describeRegistrationFailure(error, undefined), { cause: error });
   }
 }

@@ -73,7 +73,7 @@ export function registerKeyModal(app: App, deps: SlackListenerDeps): void {
       return;
     }
     await ack();
-    learnBotIdentity(deps.identity, context);
+    const identity = learnBotIdentity(deps.identity, context);
     const channelId = view.private_metadata;
     if (!keySet || !CONVERSATION_ID.test(channelId)) {
       log.error({ user: body.user.id }, 'key modal submission without a usable channel or key set command');
@@ -84,7 +84,7 @@ export function registerKeyModal(app: App, deps: SlackListenerDeps): void {
     const reply = createSlackReplySurface({
       client,
       delivery: { kind: 'slack', channelId, userId: body.user.id, private: true },
-      identity: deps.identity,
+      identity,
       log,
       uploadRetry: deps.uploadRetry,
     });

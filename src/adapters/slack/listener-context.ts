@@ -34,7 +34,15 @@ export async function slackRequester(
   };
 }
 
-/** Remembers the bot's user id from Bolt's context (filled from auth.test) for the invite hint. */
-export function learnBotIdentity(identity: BotIdentity, context: { botUserId?: string | undefined }): void {
-  if (context.botUserId) identity.botUserId = context.botUserId;
+/**
+ * Remembers the bot's user id from Bolt's context (auth.test, or the workspace's installation) for the invite
+ * hint, and returns the identity for this event's replies: with OAuth each workspace has its own bot user.
+ */
+export function learnBotIdentity(
+  identity: BotIdentity,
+  context: { botUserId?: string | undefined },
+): BotIdentity {
+  if (!context.botUserId) return identity;
+  identity.botUserId = context.botUserId;
+  return { botUserId: context.botUserId };
 }

@@ -6,7 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { commands } from '../../../commands/index.js';
-import { buildSlackManifest, REQUEST_URL_PLACEHOLDER } from './manifest.js';
+import { buildSlackManifest, oauthRedirectUrlFor, REQUEST_URL_PLACEHOLDER } from './manifest.js';
 
 const USAGE = 'Usage: npm run slack:manifest -- [--stdout] [--out FILE] [--url https://HOST/slack/events]';
 
@@ -23,6 +23,8 @@ function readArgs(): { stdout: boolean; out: string; url: string } {
     });
     if (!/^https:\/\/\S+$/.test(values.url))
       throw new Error('--url must be an https:// URL (Slack requires https).');
+    // The OAuth redirect URL is derived from it: refuse a URL it cannot be derived from, before writing.
+    oauthRedirectUrlFor(values.url);
     return values;
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);

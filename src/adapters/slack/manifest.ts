@@ -13,6 +13,12 @@ export const SLASH_COMMAND = '/skidio';
 /** Where Slack sends slash commands and interactions in HTTP mode (Bolt's default path). */
 export const SLACK_EVENTS_PATH = '/slack/events';
 
+/** Where a person starts installing the app into a workspace (Slack OAuth). */
+export const SLACK_INSTALL_PATH = '/slack/install';
+
+/** Where Slack sends the person back after they approved the install (Slack OAuth). */
+export const SLACK_OAUTH_REDIRECT_PATH = '/slack/oauth_redirect';
+
 /** Where Slack must send slash commands and interactions; the operator replaces YOUR-HOST. */
 export const REQUEST_URL_PLACEHOLDER = `https://YOUR-HOST${SLACK_EVENTS_PATH}`;
 
@@ -44,7 +50,7 @@ export interface SlackManifest {
       should_escape: boolean;
     }[];
   };
-  oauth_config: { scopes: { bot: string[] } };
+  oauth_config: { redirect_urls: string[]; scopes: { bot: string[] } };
   settings: {
     interactivity: { is_enabled: boolean; request_url: string };
     org_deploy_enabled: boolean;
@@ -53,12 +59,31 @@ export interface SlackManifest {
   };
 }
 
+/** A request URL the manifest cannot be built from. */
+export class ManifestUrlError extends Error {
+  override readonly name = 'ManifestUrlError';
+  readonly code = 'bad_manifest_url';
+}
+
+/**
+ * The OAuth redirect URL on the same host as the request URL: `https://HOST/slack/events` →
+ * `https://HOST/slack/oauth_redirect` (the bot serves both). Throws `ManifestUrlError` for any other path.
+ */
+export function oauthRedirectUrlFor(requestUrl: string): string {
+  if (!requestUrl.endsWith(SLACK_EVENTS_PATH)) {
+    throw new ManifestUrlError(
+      `--url must be the bot's events URL, ending in ${SLACK_EVENTS_PATH} (for example https://bot.example.com${SLACK_EVENTS_PATH}); got ${requestUrl}`,
+    );
+  }
+  return `${requestUrl.slice(0, -SLACK_EVENTS_PATH.length)}${SLACK_OAUTH_REDIRECT_PATH}`;
+}
+
 /** `status <job_id> [private] | key set [<key>] | …`: every command's usage without the slash command. */
 export function slackUsageHint(commands: readonly CommandDefinition[]): string {
   return commands.map((command) => usageOf(command).replace(/^\/skidio\s+/, '')).join(' | ');
 }
 
-/** Builds the manifest; `requestUrl` defaults to the placeholder. */
+/** Builds the manifest; `requestUrl` defaults to the placeholder and must end in `/slack/events`. */
 export function buildSlackManifest(
   commands: readonly CommandDefinition[],
   requestUrl: string = REQUEST_URL_PLACEHOLDER,
@@ -88,7 +113,11 @@ export function buildSlackManifest(
         },
       ],
     },
-    oauth_config: { scopes: { bot: Object.keys(BOT_SCOPES) } },
+    // Slack sends a person who approved an install back here (SLACK_CLIENT_ID… and PUBLIC_URL set).
+    oauth_config: {
+      redirect_urls: [oauthRedirectUrlFor(requestUrl)],
+      scopes: { bot: Object.keys(BOT_SCOPES) },
+    },
     settings: {
       // The key modal's submission comes back to the same endpoint as the slash command.
       interactivity: { is_enabled: true, request_url: requestUrl },

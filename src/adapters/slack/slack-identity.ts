@@ -6,6 +6,18 @@ export function slackWorkspaceId(teamId: string, enterpriseId?: string | null): 
   return enterpriseId ? `slack:${enterpriseId}:${teamId}` : `slack:${teamId}`;
 }
 
+/** The team and organization of a `slack:` workspace id; undefined for any other workspace id. */
+export function parseSlackWorkspaceId(
+  workspace: WorkspaceId,
+): { teamId: string; enterpriseId: string | undefined } | undefined {
+  const parts = workspace.split(':');
+  if (parts[0] !== 'slack') return undefined;
+  const [, first, second] = parts;
+  if (parts.length === 2 && first) return { teamId: first, enterpriseId: undefined };
+  if (parts.length === 3 && first && second) return { teamId: second, enterpriseId: first };
+  return undefined;
+}
+
 /** `<@U…>`: Slack renders it as the person's name and notifies them. */
 export function slackMention(userId: string): string {
   return `<@${userId}>`;

@@ -65,14 +65,14 @@ export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
     await ack();
     services.metrics.countCommand('slack', parsed.command.path.join(' '));
     scrubSecretOptions(deps, parsed);
-    learnBotIdentity(deps.identity, context);
+    const identity = learnBotIdentity(deps.identity, context);
 
     const channelId = command.channel_id;
     const isPrivate = parsed.command.isPrivate(parsed.options);
     const reply = createSlackReplySurface({
       client,
       delivery: { kind: 'slack', channelId, userId: command.user_id, private: isPrivate },
-      identity: deps.identity,
+      identity,
       log,
       uploadRetry: deps.uploadRetry,
       ...(command.response_url ? { respond } : {}),

@@ -168,6 +168,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
       for (const watch of stored) await engine.add(firstTurn(watch, schedule.firstCheckMs));
       return { resumed: stored.length };
     },
+    forgetWorkspace: (workspace) => state.forgetWorkspace(workspace),
     activeCount: () => engine.activeCount(),
     async idle() {
       await engine.idle();

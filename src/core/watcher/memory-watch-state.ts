@@ -185,6 +185,20 @@ export function createMemoryWatchState(store: KeyValueStore): WatchState {
       await ready();
       return [...held.values()].map((entry) => entry.watch);
     },
+    async forgetWorkspace(workspace) {
+      await ready();
+      const gone = [...held].filter(([, entry]) => entry.watch.workspace === workspace);
+      // Memory first, before any await: a turn running meanwhile already finds no watch.
+      for (const [text] of gone) drop(text, workspace);
+      for (const [text, entry] of gone) {
+        for (const askerId of entry.askers.keys()) {
+          claims.delete(`${text}\u0000${askerId}`);
+          await store.delete(askerKey(text, askerId));
+        }
+        await store.delete(`${WATCH_PREFIX}${text}`);
+      }
+      return gone.length;
+    },
     async close() {},
   };
 }

@@ -110,6 +110,11 @@ export interface JobWatcher {
   watch(key: WatchKey, asker: NewAsker): Promise<void>;
   /** Starts running watches: the stored ones too, on an engine that does not keep them itself. */
   start(): Promise<{ resumed: number }>;
+  /**
+   * Ends every watch of a workspace that removed the bot, silently, on every instance (the stored state is
+   * shared); returns how many ended.
+   */
+  forgetWorkspace(workspace: WorkspaceId): Promise<number>;
   /** Jobs being watched by this process right now. */
   activeCount(): number;
   /** Resolves when this process has no watch left (the console waits for it at the end of input). */

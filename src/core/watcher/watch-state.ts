@@ -55,6 +55,12 @@ export interface WatchState {
   get(key: WatchKey): Promise<StoredWatch | undefined>;
   /** Every stored watch (start-up resume for engines that do not keep their own schedule). */
   list(): Promise<StoredWatch[]>;
+  /**
+   * Ends every watch of `workspace` and drops everyone waiting on them, without a word to anyone (the
+   * workspace removed the bot: nothing could be posted there). Their queued turns find no watch and stop.
+   * Returns how many watches ended.
+   */
+  forgetWorkspace(workspace: string): Promise<number>;
   /** Releases what the state holds open (connections); the stored watches stay. */
   close(): Promise<void>;
 }

@@ -5,7 +5,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { commands } from '../../../commands/index.js';
-import { buildSlackManifest, REQUEST_URL_PLACEHOLDER } from '../../../src/adapters/slack/manifest.js';
+import {
+  buildSlackManifest,
+  ManifestUrlError,
+  REQUEST_URL_PLACEHOLDER,
+} from '../../../src/adapters/slack/manifest.js';
 import { usageOf } from '../../../src/core/command.js';
 
 const run = promisify(execFile);
@@ -61,5 +65,25 @@ describe('Slack app manifest', () => {
       await rm(dir, { recursive: true, force: true });
     }
     await expect(cli('--url', 'http://insecure.example.com')).rejects.toMatchObject({ code: 2 });
+  });
+
+  it('lists the OAuth redirect URL on the events URL’s host, and refuses a --url that is not the events URL', async () => {
+    expect(buildSlackManifest(commands).oauth_config.redirect_urls).toEqual([
+      'https://YOUR-HOST/slack/oauth_redirect',
+    ]);
+    const printed = await cli('--stdout', '--url', 'https://bot.example.com/base/slack/events');
+    const manifest = JSON.parse(printed.stdout) as ReturnType<typeof buildSlackManifest>;
+    expect(manifest.oauth_config.redirect_urls).toEqual([
+      'https://bot.example.com/base/slack/oauth_redirect',
+    ]);
+
+    const refused = await cli('--stdout', '--url', 'https://bot.example.com/slack/install').catch(
+      (error: unknown) => error as { code: number; stdout: string; stderr: string },
+    );
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect((refused as { stderr: string }).stderr).toContain(
+      "--url must be the bot's events URL, ending in /slack/events (for example https://bot.example.com/slack/events)",
+    );
+    expect(() => buildSlackManifest(commands, 'https://bot.example.com/')).toThrow(ManifestUrlError);
   });
 });

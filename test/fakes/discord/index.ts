@@ -1,11 +1,19 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakeGateway } from './gateway.js';
+import { parseBody } from './http.js';
+import {
+  createInteractionKeys,
+  type HttpAnswer,
+  type HttpSigning,
+  type InteractionKeys,
+  postSignedInteraction,
+} from './interaction-signing.js';
 import { DEFAULT_APPLICATION_ID, DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID } from './payloads.js';
 import { RequestLog } from './recorder.js';
 import { appRoutes } from './routes-app.js';
 import { channelRoutes } from './routes-channels.js';
-import { interactionRoutes } from './routes-interactions.js';
+import { handleCallback, interactionRoutes } from './routes-interactions.js';
 import { restHandler } from './server.js';
 import { FakeState } from './state.js';
 import type {
@@ -17,6 +25,7 @@ import type {
   RequestMatch,
 } from './types.js';
 
+export * from './interaction-signing.js';
 export * from './payloads.js';
 export type * from './types.js';
 
@@ -43,6 +52,20 @@ export interface FakeDiscord {
   ): Promise<RecordedRequest>;
   /** Serves `response` to the next `times` requests matching `match` instead of the normal route (state is untouched). */
   respondNext(match: RequestMatch, response: InjectedResponse, times?: number): void;
+  /** The application's public key (hex), for `DISCORD_PUBLIC_KEY`; the fake signs HTTP interactions with its pair. */
+  readonly publicKey: string;
+  readonly interactionKeys: InteractionKeys;
+  /** The bot's answers to interactions sent over HTTP, in order, by interaction id. */
+  readonly httpAnswers: { interactionId: string; answer: HttpAnswer }[];
+  /**
+   * As Discord does with an Interactions Endpoint URL: remembers the interaction, POSTs it signed to `url`, and
+   * takes a 200 answer as the interaction's first response (as if it were its callback). Resolves with the answer.
+   */
+  sendInteractionOverHttp(
+    url: string,
+    payload: { id: string; token: string },
+    signing?: HttpSigning,
+  ): Promise<HttpAnswer>;
   /** Sends INTERACTION_CREATE to every gateway session and remembers the interaction for its callback and webhook. */
   dispatchInteraction(payload: { id: string; token: string }): Promise<void>;
   /** Sends any dispatch event (`t`, `d`); waits up to `timeoutMs` for a live session first. */
@@ -89,6 +112,9 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
   };
   const state = new FakeState(applicationId, bot, options.guilds ?? DEFAULT_GUILDS, origin);
   const log = new RequestLog();
+  const interactionKeys = createInteractionKeys();
+  state.verifyKey = interactionKeys.publicKeyHex;
+  const httpAnswers: { interactionId: string; answer: HttpAnswer }[] = [];
   const gateway = new FakeGateway(state, gatewayUrl, options.heartbeatIntervalMs ?? 45_000);
   // Attached only now that the URLs are known; nobody can connect before the port is returned.
   http.on(
@@ -108,6 +134,28 @@ export async function startFakeDiscord(options: FakeDiscordOptions = {}): Promis
       return gateway.connections;
     },
     gatewayStats: gateway.stats,
+    publicKey: interactionKeys.publicKeyHex,
+    interactionKeys,
+    httpAnswers,
+    sendInteractionOverHttp: async (url, payload, signing) => {
+      state.registerInteraction(payload);
+      const answer = await postSignedInteraction(url, interactionKeys, JSON.stringify(payload), signing);
+      httpAnswers.push({ interactionId: payload.id, answer });
+      if (answer.status === 200) {
+        const parsed = await parseBody(answer.contentType, answer.body);
+        handleCallback({
+          params: new Map([
+            ['interaction', payload.id],
+            ['token', payload.token],
+          ]),
+          query: new URLSearchParams(),
+          json: parsed.json,
+          files: parsed.files,
+          state,
+        });
+      }
+      return answer;
+    },
     waitForRequest: (predicate, timeoutMs = 5000) => log.waitFor(predicate, timeoutMs),
     respondNext: (match, response, times = 1) => log.addOverride(match, response, times),
     dispatchInteraction: async (payload) => {

@@ -79,7 +79,7 @@ export function appRoutes(gatewayUrl: string): Route[] {
           description: '',
           bot_public: true,
           bot_require_code_grant: false,
-          verify_key: '0'.repeat(64),
+          verify_key: ctx.state.verifyKey,
           flags: 0,
           bot: ctx.state.bot,
           owner: { id: '1000000000000000009', username: 'owner', discriminator: '0', avatar: null },

@@ -61,7 +61,11 @@ function callbackResponse(interaction: InteractionRecord, type: number, message:
   return { interaction: summary, resource: message ? { type, message } : { type } };
 }
 
-function handleCallback(ctx: RouteContext): RouteResult {
+/**
+ * An interaction's first response, whether it came as a REST callback or (over HTTP) as the answer to
+ * Discord's POST: Discord treats both alike.
+ */
+export function handleCallback(ctx: RouteContext): RouteResult {
   const interaction = ctx.state.interactions.get(param(ctx, 'interaction'));
   if (!interaction || interaction.token !== param(ctx, 'token')) {
     return discordError(404, 10062, 'Unknown interaction');

@@ -38,6 +38,8 @@ export class FakeState {
   readonly commands: RegisteredCommands = { global: null, guilds: {} };
   /** What the PUT answered (ids added), for GET; keyed by guild id, or 'global'. */
   readonly echoedCommands = new Map<string, unknown[]>();
+  /** The application's public key (hex), as `GET /applications/@me` gives it in `verify_key`. */
+  verifyKey = '0'.repeat(64);
 
   constructor(
     readonly applicationId: string,

@@ -13,10 +13,14 @@ export type {
   ViewSubmissionFields,
 } from './signed-requests.js';
 export {
+  eventCallback,
   newTriggerId,
+  sendAppUninstalled,
   sendInteraction,
   sendSignedForm,
+  sendSignedJson,
   sendSlashCommand,
+  sendTokensRevoked,
   signSlackRequest,
   viewSubmission,
 } from './signed-requests.js';
@@ -24,9 +28,11 @@ export type {
   FakeChannelSpec,
   FakeEphemeral,
   FakeMessage,
+  FakeOAuthApp,
   FakeOpenedView,
   FakeSharedFile,
   FakeSlackOptions,
+  FakeTeamSpec,
   FakeUpload,
   FakeUserSpec,
 } from './workspace.js';

@@ -12,7 +12,12 @@ export type MethodArgs = Record<string, unknown>;
 /** What a method answers; serialized as the JSON body. */
 export type MethodResult = { ok: boolean } & Record<string, unknown>;
 
-type MethodHandler = (state: SlackState, args: MethodArgs) => MethodResult;
+/** Who called: the workspace of the token the call carried. */
+export interface MethodCaller {
+  teamId: string;
+}
+
+type MethodHandler = (state: SlackState, args: MethodArgs, caller: MethodCaller) => MethodResult;
 
 const fail = (error: string): MethodResult => ({ ok: false, error });
 
@@ -92,17 +97,20 @@ function fileJson(state: SlackState, file: FakeSharedFile): Record<string, unkno
   };
 }
 
-const authTest: MethodHandler = (state) => ({
-  ok: true,
-  url: 'https://fake-workspace.slack.com/',
-  team: 'Fake Workspace',
-  user: 'skidio',
-  team_id: state.teamId,
-  user_id: state.botUserId,
-  bot_id: state.botId,
-  ...(state.enterpriseId === undefined ? {} : { enterprise_id: state.enterpriseId }),
-  is_enterprise_install: false,
-});
+const authTest: MethodHandler = (state, _args, caller) => {
+  const team = state.teams.get(caller.teamId);
+  return {
+    ok: true,
+    url: 'https://fake-workspace.slack.com/',
+    team: team?.name ?? 'Fake Workspace',
+    user: 'skidio',
+    team_id: caller.teamId,
+    user_id: team?.botUserId ?? state.botUserId,
+    bot_id: state.botId,
+    ...(team?.enterpriseId === undefined ? {} : { enterprise_id: team.enterpriseId }),
+    is_enterprise_install: false,
+  };
+};
 
 const chatPostMessage: MethodHandler = (state, args) => {
   const channel = writableChannel(state, stringArg(args, 'channel'));
@@ -322,8 +330,26 @@ export const METHOD_HANDLERS: Readonly<Record<string, MethodHandler>> = {
 };
 
 /** Runs `method` against `state`; `{ ok: false, error: 'unknown_method' }` for a method the fake lacks. */
-export function callMethod(state: SlackState, method: string, args: MethodArgs): MethodResult {
+export function callMethod(
+  state: SlackState,
+  method: string,
+  args: MethodArgs,
+  caller: MethodCaller = { teamId: state.teamId },
+): MethodResult {
   // hasOwn, so that names like `constructor` or `toString` are unknown methods, not prototype members.
   const handler = Object.hasOwn(METHOD_HANDLERS, method) ? METHOD_HANDLERS[method] : undefined;
-  return handler === undefined ? fail('unknown_method') : handler(state, args);
+  return handler === undefined ? fail('unknown_method') : handler(state, args, caller);
+}
+
+/**
+ * The workspace a call concerns: that of the conversation or person it names (`channel`, `channel_id`,
+ * `user`, `users`); undefined when it names none the fake knows (the handler answers for those).
+ */
+export function concernedTeam(state: SlackState, args: MethodArgs): string | undefined {
+  for (const field of ['channel', 'channel_id', 'user', 'users']) {
+    const value = stringArg(args, field)?.split(',')[0];
+    const team = value === undefined ? undefined : state.teamOf(value);
+    if (team !== undefined) return team;
+  }
+  return undefined;
 }

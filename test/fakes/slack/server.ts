@@ -9,7 +9,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { parseApiArgs, parseLooseJson, parseUploadBody, readBody } from './bodies.js';
 import { EventLog } from './event-log.js';
-import { callMethod, type MethodResult } from './methods.js';
+import { callMethod, concernedTeam, type MethodResult } from './methods.js';
+import { FakeOAuth } from './oauth.js';
 import {
   type FakeEphemeral,
   type FakeMessage,
@@ -88,6 +89,8 @@ export class FakeSlack {
   private readonly uploadLog = new EventLog<FakeUpload>();
   private readonly responseLog = new EventLog<ResponseUrlPost>();
   private readonly failures = new Map<string, { response: InjectedFailure; remaining: number }[]>();
+  private readonly oauth: FakeOAuth;
+  private mismatches = 0;
 
   /** Use `startFakeSlack()`, which also starts listening. */
   constructor(
@@ -98,6 +101,7 @@ export class FakeSlack {
     this.baseUrl = `http://127.0.0.1:${port}`;
     this.apiUrl = `${this.baseUrl}/api/`;
     state.baseUrl = this.baseUrl;
+    this.oauth = new FakeOAuth(state, state.oauthApp);
     this.calls = this.callLog.items;
     this.uploads = this.uploadLog.items;
     this.responseUrlPosts = this.responseLog.items;
@@ -123,6 +127,40 @@ export class FakeSlack {
   /** The only token the fake accepts. */
   get botToken(): string {
     return this.state.botToken;
+  }
+
+  /**
+   * Calls whose token belongs to another workspace than the conversation or person they concern; each was
+   * refused as Slack refuses it (`channel_not_found`, `user_not_found`).
+   */
+  get tokenMismatches(): number {
+    return this.mismatches;
+  }
+
+  /** `http://127.0.0.1:PORT/oauth/v2/authorize`: give it to the bot as SLACK_AUTHORIZE_URL. */
+  get authorizeUrl(): string {
+    return `${this.baseUrl}/oauth/v2/authorize`;
+  }
+
+  /** The workspace whose person presses Allow on the approval page next (default: the first workspace). */
+  approveAs(teamId: string): void {
+    if (!this.state.teams.has(teamId)) throw new Error(`fake Slack: no workspace ${teamId}`);
+    this.oauth.approvingTeam = teamId;
+  }
+
+  /** Installs completed through `oauth.v2.access`, oldest first. */
+  get installs(): readonly { teamId: string; scope: string }[] {
+    return this.oauth.installs;
+  }
+
+  /** The bot tokens `teamId` has now (the first workspace's `botToken`, and any `oauth.v2.access` issued). */
+  tokensOf(teamId: string): string[] {
+    return [...this.state.tokens].filter(([, team]) => team === teamId).map(([token]) => token);
+  }
+
+  /** Every bot token of `teamId` stops working (`token_revoked`), as when the workspace uninstalls the app. */
+  revokeTokens(teamId: string): void {
+    this.state.revokeTokens(teamId);
   }
 
   /** Modals opened with `views.open`, oldest first. */
@@ -223,6 +261,7 @@ export class FakeSlack {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.baseUrl);
+    if (req.method === 'GET' && url.pathname.startsWith('/oauth/v2/')) return this.handleOAuthPage(res, url);
     const [, area = '', name = '', ...extra] = url.pathname.split('/');
     const raw = await readBody(req);
     if (req.method !== 'POST' && !(area === 'api' && req.method === 'GET'))
@@ -249,7 +288,8 @@ export class FakeSlack {
       ...Object.fromEntries(url.searchParams),
       ...(await parseApiArgs(contentType, raw)),
     };
-    const authorization = this.classifyAuthorization(req.headers.authorization, token);
+    if (method === 'oauth.v2.access') return this.handleOAuthAccess(req, res, args);
+    const { authorization, teamId } = this.classifyAuthorization(req.headers.authorization, token);
 
     let status = 200;
     const headers: Record<string, string> = {};
@@ -262,7 +302,17 @@ export class FakeSlack {
       if (failure.retryAfterSeconds !== undefined) headers['retry-after'] = String(failure.retryAfterSeconds);
       result = { ok: false, error: failure.error ?? (status === 429 ? 'ratelimited' : 'internal_error') };
     } else {
-      result = callMethod(this.state, method, args);
+      const concerned = concernedTeam(this.state, args);
+      if (concerned !== undefined && concerned !== teamId) {
+        // Slack does not see another workspace's conversations or people with this token.
+        this.mismatches += 1;
+        result = {
+          ok: false,
+          error: 'channel' in args || 'channel_id' in args ? 'channel_not_found' : 'user_not_found',
+        };
+      } else {
+        result = callMethod(this.state, method, args, { teamId: teamId ?? this.state.teamId });
+      }
     }
 
     const call: RecordedCall = { method, args, authorization, ok: result.ok };
@@ -273,11 +323,54 @@ export class FakeSlack {
     res.end(JSON.stringify(result));
   }
 
-  private classifyAuthorization(header: string | undefined, bodyToken: unknown): AuthorizationState {
+  private classifyAuthorization(
+    header: string | undefined,
+    bodyToken: unknown,
+  ): { authorization: AuthorizationState; teamId?: string } {
     // Slack accepts the token as a bearer header or as a `token` argument.
     const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : bodyToken;
-    if (token === undefined || token === '') return 'missing';
-    return token === this.state.botToken ? 'present' : 'wrong';
+    if (token === undefined || token === '') return { authorization: 'missing' };
+    const teamId = typeof token === 'string' ? this.state.tokens.get(token) : undefined;
+    return teamId === undefined ? { authorization: 'wrong' } : { authorization: 'present', teamId };
+  }
+
+  /** The approval page and its Allow link; see oauth.ts. */
+  private handleOAuthPage(res: ServerResponse, url: URL): void {
+    const page = url.pathname.slice('/oauth/v2/'.length);
+    const answer =
+      page === 'authorize'
+        ? this.oauth.authorizePage(url.searchParams)
+        : page === 'approve'
+          ? this.oauth.approve(url.searchParams)
+          : ({ status: 400, text: `no OAuth page ${page}` } as const);
+    if (answer.status === 302) res.writeHead(302, { location: answer.location }).end();
+    else if (answer.status === 200)
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(answer.html);
+    else res.writeHead(answer.status, { 'content-type': 'text/plain' }).end(answer.text);
+  }
+
+  /** `oauth.v2.access` needs no token: the app's credentials (form fields or Basic auth) and the code. */
+  private handleOAuthAccess(req: IncomingMessage, res: ServerResponse, args: Record<string, unknown>): void {
+    const header = req.headers.authorization;
+    const basic = header?.startsWith('Basic ')
+      ? Buffer.from(header.slice('Basic '.length), 'base64').toString('utf8').split(':')
+      : undefined;
+    const result = this.oauth.access(
+      args,
+      basic ? { id: basic[0] ?? '', secret: basic.slice(1).join(':') } : undefined,
+    );
+    // The client secret is a credential: the record keeps only whether one was sent.
+    const { client_secret: secret, ...shown } = args;
+    const call: RecordedCall = {
+      method: 'oauth.v2.access',
+      args: { ...shown, client_secret: secret === undefined ? undefined : '[sent]' },
+      authorization: 'missing',
+      ok: result.ok,
+    };
+    if (typeof result.error === 'string') call.error = result.error;
+    this.callLog.push(call);
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify(result));
   }
 
   private async handleUpload(

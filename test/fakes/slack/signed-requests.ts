@@ -170,3 +170,68 @@ export function viewSubmission(fields: ViewSubmissionFields): Record<string, unk
     enterprise: null,
   };
 }
+
+/** Posts a signed Events API JSON body, as Slack delivers events to `/slack/events`. */
+export async function sendSignedJson(
+  appUrl: string,
+  signingSecret: string,
+  body: object,
+  signing: SigningOverrides = {},
+): Promise<AppResponse> {
+  const rawBody = JSON.stringify(body);
+  const timestamp = signing.timestamp ?? Math.floor(Date.now() / 1000);
+  const signature =
+    signing.signature === undefined ? signSlackRequest(signingSecret, timestamp, rawBody) : signing.signature;
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    'x-slack-request-timestamp': String(timestamp),
+  };
+  if (signature !== null) headers['x-slack-signature'] = signature;
+  const response = await fetch(appUrl, { method: 'POST', headers, body: rawBody });
+  return { status: response.status, body: await response.text() };
+}
+
+let eventSequence = 0;
+
+/** An `event_callback` envelope for `event`, from workspace `teamId`. */
+export function eventCallback(
+  teamId: string,
+  event: Record<string, unknown>,
+  enterpriseId?: string,
+): Record<string, unknown> {
+  eventSequence += 1;
+  return {
+    token: 'fake-verification-token',
+    team_id: teamId,
+    ...(enterpriseId === undefined ? {} : { enterprise_id: enterpriseId }),
+    api_app_id: 'A0000001',
+    event: { event_ts: `${Math.floor(Date.now() / 1000)}.000${eventSequence}`, ...event },
+    type: 'event_callback',
+    event_id: `Ev${String(eventSequence).padStart(8, '0')}`,
+    event_time: Math.floor(Date.now() / 1000),
+    is_enterprise_install: false,
+  };
+}
+
+/** Slack telling the app that workspace `teamId` uninstalled it. */
+export function sendAppUninstalled(
+  appUrl: string,
+  signingSecret: string,
+  teamId: string,
+): Promise<AppResponse> {
+  return sendSignedJson(appUrl, signingSecret, eventCallback(teamId, { type: 'app_uninstalled' }));
+}
+
+/** Slack telling the app that workspace `teamId` revoked its bot token (`botUserIds`: the bot users). */
+export function sendTokensRevoked(
+  appUrl: string,
+  signingSecret: string,
+  teamId: string,
+  botUserIds: string[],
+): Promise<AppResponse> {
+  return sendSignedJson(
+    appUrl,
+    signingSecret,
+    eventCallback(teamId, { type: 'tokens_revoked', tokens: { oauth: [], bot: botUserIds } }),
+  );
+}

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * The fake workspace: who exists, which conversations the bot is in, and what it posted, uploaded and
  * opened. The Web API handlers in methods.ts read and change it; tests read it through FakeSlack.
@@ -17,15 +19,47 @@ export interface FakeChannelSpec {
   isIm?: boolean;
 }
 
-/** How the fake workspace looks at start. Every field has a default (see `DEFAULT_USERS`, `DEFAULT_CHANNELS`). */
+/** Another workspace on the same fake, with its own people and conversations (ids unique across the fake). */
+export interface FakeTeamSpec {
+  name?: string;
+  enterpriseId?: string;
+  users?: Record<string, FakeUserSpec>;
+  channels?: Record<string, FakeChannelSpec>;
+}
+
+/** The Slack app's OAuth credentials, which `oauth.v2.access` checks. */
+export interface FakeOAuthApp {
+  clientId: string;
+  clientSecret: string;
+}
+
+/**
+ * How the fake looks at start. Every field has a default (see `DEFAULT_USERS`, `DEFAULT_CHANNELS`). The first
+ * workspace (`teamId`) is described by the top-level fields and accepts `botToken`; `teams` adds others, whose
+ * bot tokens only `oauth.v2.access` hands out.
+ */
 export interface FakeSlackOptions {
   teamId?: string;
+  teamName?: string;
   enterpriseId?: string;
   botUserId?: string;
   botToken?: string;
   users?: Record<string, FakeUserSpec>;
   channels?: Record<string, FakeChannelSpec>;
+  teams?: Record<string, FakeTeamSpec>;
+  oauth?: FakeOAuthApp;
 }
+
+/** A workspace of the fake. */
+export interface TeamState {
+  id: string;
+  name: string;
+  enterpriseId: string | undefined;
+  botUserId: string;
+}
+
+/** A person, and the workspace they belong to. */
+export type UserState = Required<FakeUserSpec> & { teamId: string };
 
 /** The users a fake has unless `options.users` replaces them: one admin, one plain member. */
 export const DEFAULT_USERS: Readonly<Record<string, FakeUserSpec>> = {
@@ -93,6 +127,8 @@ export interface FakeOpenedView {
 /** A conversation as the fake tracks it. */
 export interface ChannelState {
   id: string;
+  /** The workspace it belongs to: a token of another workspace cannot reach it. */
+  teamId: string;
   isPrivate: boolean;
   isIm: boolean;
   isMember: boolean;
@@ -114,9 +150,13 @@ export class SlackState {
   readonly botUserId: string;
   readonly botId = 'B0000001';
   readonly botToken: string;
+  readonly oauthApp: FakeOAuthApp | undefined;
   /** `http://127.0.0.1:PORT`, set by the server once it listens; upload URLs point here. */
   baseUrl = '';
-  readonly users = new Map<string, Required<FakeUserSpec>>();
+  readonly users = new Map<string, UserState>();
+  readonly teams = new Map<string, TeamState>();
+  /** Every bot token the fake accepts, and the workspace it belongs to. */
+  readonly tokens = new Map<string, string>();
   readonly channels = new Map<string, ChannelState>();
   readonly messages: FakeMessage[] = [];
   readonly ephemerals: FakeEphemeral[] = [];
@@ -134,17 +174,62 @@ export class SlackState {
     this.enterpriseId = options.enterpriseId;
     this.botUserId = options.botUserId ?? 'UBOT0001';
     this.botToken = options.botToken ?? 'xoxb-fake-token';
-    for (const [id, spec] of Object.entries(options.users ?? DEFAULT_USERS)) {
+    this.oauthApp = options.oauth;
+    this.tokens.set(this.botToken, this.teamId);
+    this.addTeam(this.teamId, {
+      name: options.teamName ?? 'Fake Workspace',
+      ...(options.enterpriseId === undefined ? {} : { enterpriseId: options.enterpriseId }),
+      users: options.users ?? DEFAULT_USERS,
+      channels: options.channels ?? DEFAULT_CHANNELS,
+    });
+    for (const [teamId, spec] of Object.entries(options.teams ?? {})) this.addTeam(teamId, spec);
+  }
+
+  private addTeam(teamId: string, spec: FakeTeamSpec): void {
+    const botUserId = teamId === this.teamId ? this.botUserId : `UBOT${teamId.replace(/^T/, '')}`;
+    this.teams.set(teamId, {
+      id: teamId,
+      name: spec.name ?? teamId,
+      enterpriseId: spec.enterpriseId,
+      botUserId,
+    });
+    for (const [id, user] of Object.entries(spec.users ?? {})) {
+      if (this.users.has(id)) throw new Error(`fake Slack: user ${id} is in two workspaces`);
       this.users.set(id, {
-        isAdmin: spec.isAdmin ?? false,
-        isOwner: spec.isOwner ?? false,
-        name: spec.name ?? id.toLowerCase(),
+        teamId,
+        isAdmin: user.isAdmin ?? false,
+        isOwner: user.isOwner ?? false,
+        name: user.name ?? id.toLowerCase(),
       });
     }
-    for (const [id, spec] of Object.entries(options.channels ?? DEFAULT_CHANNELS)) {
-      const isIm = spec.isIm ?? false;
-      this.channels.set(id, { id, isIm, isPrivate: spec.isPrivate ?? isIm, isMember: spec.isMember ?? isIm });
+    for (const [id, channel] of Object.entries(spec.channels ?? {})) {
+      if (this.channels.has(id)) throw new Error(`fake Slack: channel ${id} is in two workspaces`);
+      const isIm = channel.isIm ?? false;
+      this.channels.set(id, {
+        id,
+        teamId,
+        isIm,
+        isPrivate: channel.isPrivate ?? isIm,
+        isMember: channel.isMember ?? isIm,
+      });
     }
+  }
+
+  /** A new bot token for `teamId`, as `oauth.v2.access` hands out: `xoxb-<team>-<random>`. */
+  issueToken(teamId: string): string {
+    const token = `xoxb-${teamId}-${randomBytes(12).toString('hex')}`;
+    this.tokens.set(token, teamId);
+    return token;
+  }
+
+  /** Every token of `teamId` stops working, as when the workspace uninstalls the app. */
+  revokeTokens(teamId: string): void {
+    for (const [token, team] of this.tokens) if (team === teamId) this.tokens.delete(token);
+  }
+
+  /** The workspace a conversation or a person (a user id as `channel` means their IM) belongs to. */
+  teamOf(id: string): string | undefined {
+    return this.channels.get(id)?.teamId ?? this.users.get(id)?.teamId;
   }
 
   /** A new id such as `F0000003`, unique within this fake. */
@@ -166,6 +251,7 @@ export class SlackState {
     if (existing !== undefined) return existing;
     const im: ChannelState = {
       id: this.nextId('D'),
+      teamId: this.users.get(userId)?.teamId ?? this.teamId,
       isIm: true,
       isPrivate: true,
       isMember: true,
