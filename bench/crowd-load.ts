@@ -23,7 +23,8 @@ export const PER_SECOND = 250;
 export const MAX_IN_FLIGHT = 50;
 export const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
-export type Platform = 'discord' | 'slack';
+/** Where the crowd's commands go: Discord over the gateway or over HTTP (`DISCORD_PUBLIC_KEY`), or Slack. */
+export type Platform = 'discord' | 'discord-http' | 'slack';
 
 /** A bot on one platform, its fakes and its simulator. */
 export interface CrowdWorld {
@@ -54,6 +55,7 @@ export async function startCrowdWorld(platform: Platform, runMs: number): Promis
     delete env.SLACK_BOT_TOKEN;
     delete env.SLACK_SIGNING_SECRET;
   }
+  if (platform === 'discord-http') env.DISCORD_PUBLIC_KEY = world.discord.publicKey;
   const nodeArgs = process.env.BENCH_BOT_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
   const bot = await startBotProcess(env, 60_000, { built: true, cwd: process.env.BENCH_BOT_DIR, nodeArgs });
   const port = env.PORT ?? '';
@@ -80,6 +82,13 @@ export async function startCrowdWorld(platform: Platform, runMs: number): Promis
         subcommand: 'status',
         options: [{ name: 'job_id', type: 3, value: jobId }],
       });
+      if (platform === 'discord-http') {
+        // Signed, as Discord signs it; the bot's answer to the POST is its ack.
+        const interactionsUrl = `http://127.0.0.1:${port}/discord/interactions`;
+        const answer = await world.discord.sendInteractionOverHttp(interactionsUrl, payload);
+        if (answer.status !== 200) throw new Error(`Discord interaction answered HTTP ${answer.status}`);
+        return;
+      }
       const acked = world.discord.waitForRequest(
         (request) => request.path === `/interactions/${payload.id}/${payload.token}/callback`,
         60_000,

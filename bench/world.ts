@@ -64,7 +64,9 @@ export async function startWorld(simulatorOptions: SimulatorOptions = {}): Promi
     async startBot(env = {}) {
       const port = await freePort();
       const started = performance.now();
+      // BENCH_BOT_DIR: another checkout's build, for an A/B against this one.
       const child = spawn(process.execPath, ['dist/src/main.js'], {
+        cwd: process.env.BENCH_BOT_DIR ?? process.cwd(),
         env: {
           PATH: process.env.PATH,
           SKIDIO_API_URL: simulator.url,

@@ -8,7 +8,8 @@
  * the crowd's last progress line comes right after a check, so the completion lands at the start of a gap.
  * Figure 10 is the bot's CPU time (user + system, from /proc) from before the first command until the last
  * image, per command, for the 300 separate jobs: the ack, the watch's checks, progress, download and upload.
- * Three runs each.
+ * Three runs each, on Discord's gateway, Discord over HTTP (`DISCORD_PUBLIC_KEY`: every ack is the answer to a
+ * signed POST) and Slack.
  */
 import { performance } from 'node:perf_hooks';
 import {
@@ -118,13 +119,18 @@ async function deliveryTimes(
   return images.map((at, k) => performance.timeOrigin + at - (sortedChecks[k] ?? Number.NaN));
 }
 
-const platformName = (platform: Platform) => (platform === 'slack' ? 'Slack' : 'Discord');
+const PLATFORM_NAMES: Record<Platform, string> = {
+  discord: 'Discord',
+  'discord-http': 'Discord-HTTP',
+  slack: 'Slack',
+};
+const platformName = (platform: Platform) => PLATFORM_NAMES[platform];
 const seconds = (ms: number) => round(ms / 1000, 2);
 
 export async function measureCrowdDelivery(): Promise<FigureResult[]> {
   const results: FigureResult[] = [];
   const cpu: FigureResult[] = [];
-  for (const platform of ['discord', 'slack'] as const) {
+  for (const platform of ['discord', 'discord-http', 'slack'] as const) {
     for (const scenario of ['one job', 'separate jobs'] as const) {
       const runs: RunResult[] = [];
       for (let run = 0; run < RUNS; run++) runs.push(await runOnce(platform, scenario, run));
