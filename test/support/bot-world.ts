@@ -145,6 +145,7 @@ export interface World {
   readonly services: BotServices;
   readonly running: boolean;
   log: TestLogger;
+  /** The configuration `start()` and `restart()` use: a test may replace it between runs (a secret rotation). */
   config: Config;
   clock: Clock;
   storeDir: string;
@@ -396,12 +397,14 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       discordTokens,
       async start() {
         if (world.running) throw new Error('the bot is already running');
+        // `world.config` may have been changed since (a new KEY_ENCRYPTION_SECRET): its secrets are scrubbed too.
+        for (const secret of configSecrets(world.config)) log.secrets.add(secret);
         if (platforms.size === 0) {
           // As `npm run console` wires it: the console is one local process, its watches run here.
-          consoleServices = await createBotServices(config, deps, { ...overrides, localWatches: true });
+          consoleServices = await createBotServices(world.config, deps, { ...overrides, localWatches: true });
           return;
         }
-        bot = await startBot(config, deps, {
+        bot = await startBot(world.config, deps, {
           ...overrides,
           ...(options.adapterOptions ? { adapterOptions: options.adapterOptions } : {}),
         });

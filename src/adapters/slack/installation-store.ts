@@ -3,13 +3,15 @@
  * installation (bot token, refresh token, any user token) is sealed with the secret box that seals API keys,
  * so neither the SQLite file nor Redis ever holds a token in plain text; only the ids stay readable. Tokens are
  * registered with the log scrubber whenever they pass through. An org-wide (Enterprise Grid) install is kept
- * under its enterprise id, a workspace install under its team id.
+ * under its enterprise id, a workspace install under its team id. Start-up opens every installation once, as it
+ * opens every API key: to re-seal them under a new KEY_ENCRYPTION_SECRET, and to refuse a secret that opens none.
  * https://docs.slack.dev/tools/bolt-js/concepts/authenticating-oauth
  */
 import type { Installation, InstallationQuery, InstallationStore } from '@slack/bolt';
 import { NotConfiguredError, StoreUnavailableError } from '../../core/errors.js';
 import type { KeyValueStore } from '../../core/ports.js';
 import { type Keyring, type SealedSecret, type SecretBox, SecretBoxError } from '../../core/secret-box.js';
+import { FORGET_UNREADABLE_COMMAND } from '../../core/workspace-key-store.js';
 import type { SecretRegistry } from '../../logging.js';
 
 const PREFIX = 'slack-install:';
@@ -32,8 +34,39 @@ export class SlackInstallationMissingError extends Error {
 /** Which record an install or a query is kept under. */
 export type InstallationKey = { kind: 'enterprise'; id: string } | { kind: 'team'; id: string };
 
-/** Bolt's installation store, with `deleteInstallation` always there (uninstall events need it). */
-export type SlackInstallationStore = Required<InstallationStore>;
+/** What the start-up check found: how many installations are stored, how many were re-sealed. */
+export interface InstallationCheck {
+  storedInstallations: number;
+  rotated: number;
+}
+
+/**
+ * Bolt's installation store, with `deleteInstallation` always there (uninstall events need it), and the two
+ * steps of a KEY_ENCRYPTION_SECRET rotation.
+ */
+export type SlackInstallationStore = Required<InstallationStore> & {
+  /**
+   * Opens every stored installation once: re-seals those still under KEY_ENCRYPTION_SECRET_PREVIOUS, and throws
+   * `NotConfiguredError` (a start-up error) naming the workspace when neither secret opens one.
+   */
+  verify(): Promise<InstallationCheck>;
+  /**
+   * The way out when the secret installations were stored with is lost: removes only those no configured secret
+   * opens (their workspaces install the app again), and returns their ids.
+   */
+  forgetUnreadable(): Promise<{ kept: number; forgotten: string[] }>;
+};
+
+/** Why an installation cannot be opened, and the way out; names the workspace, never a token. */
+function unreadableMessage(key: InstallationKey): string {
+  const where = key.kind === 'enterprise' ? `organization ${key.id}` : `workspace ${key.id}`;
+  return (
+    `The stored Slack installation of ${where} cannot be decrypted with KEY_ENCRYPTION_SECRET or ` +
+    'KEY_ENCRYPTION_SECRET_PREVIOUS. Set KEY_ENCRYPTION_SECRET_PREVIOUS to the secret it was stored with to ' +
+    `rotate; if that secret is lost, run \`${FORGET_UNREADABLE_COMMAND}\` to drop only what no secret opens ` +
+    '(watches are kept), start the bot, and install the app in that workspace again.'
+  );
+}
 
 /** Builds the store. `box` is required: OAuth without KEY_ENCRYPTION_SECRET is refused by the config. */
 export function createSlackInstallationStore(deps: {
@@ -84,30 +117,42 @@ export function createSlackInstallationStore(deps: {
     return keys;
   }
 
-  async function open(key: InstallationKey, record: StoredInstallation): Promise<Installation> {
+  /** Opens a record; re-seals it under the current secret when it was sealed under the previous one. */
+  async function open(
+    key: InstallationKey,
+    record: StoredInstallation,
+  ): Promise<{ installation: Installation; rotated: boolean }> {
     let plaintext: string;
+    let rotated = false;
     try {
       if ('openForRotation' in box) {
         const opened = box.openForRotation(record.sealed);
         plaintext = opened.plaintext;
-        if (opened.stale)
-          await guarded('written', () =>
-            store.set(storageKey(key), { ...record, sealed: box.seal(plaintext) }),
-          );
+        rotated = opened.stale;
       } else {
         plaintext = box.open(record.sealed);
       }
     } catch (error) {
       if (!(error instanceof SecretBoxError)) throw error;
-      throw new NotConfiguredError(
-        `The stored Slack installation of ${key.id} cannot be decrypted: KEY_ENCRYPTION_SECRET is not the secret it ` +
-          'was stored with. Set KEY_ENCRYPTION_SECRET_PREVIOUS to the old secret, or install the app in that workspace again.',
-        { cause: error },
-      );
+      throw new NotConfiguredError(unreadableMessage(key), { cause: error });
     }
+    if (rotated)
+      await guarded('written', () => store.set(storageKey(key), { ...record, sealed: box.seal(plaintext) }));
     const installation = JSON.parse(plaintext) as Installation;
     scrub(installation);
-    return installation;
+    return { installation, rotated };
+  }
+
+  /** Every stored installation, read before any is changed. */
+  async function all(): Promise<[InstallationKey, StoredInstallation][]> {
+    return guarded('read', async () => {
+      const found: [InstallationKey, StoredInstallation][] = [];
+      for await (const [storedAt, record] of store.entries<StoredInstallation>(PREFIX)) {
+        const key = parseStorageKey(storedAt);
+        if (key) found.push([key, record]);
+      }
+      return found;
+    });
   }
 
   async function find(
@@ -149,7 +194,7 @@ export function createSlackInstallationStore(deps: {
           `no Slack installation for ${query.isEnterpriseInstall ? `organization ${query.enterpriseId}` : `team ${query.teamId}`}`,
         );
       }
-      return open(found.key, found.record);
+      return (await open(found.key, found.record)).installation;
     },
     async deleteInstallation(query: InstallationQuery<boolean>) {
       // Exactly the install the query names: one workspace leaving must not remove its organization's install.
@@ -161,5 +206,33 @@ export function createSlackInstallationStore(deps: {
             : undefined;
       if (key) await guarded('written', () => store.delete(storageKey(key)));
     },
+    async verify() {
+      let rotated = 0;
+      const records = await all();
+      for (const [key, record] of records) if ((await open(key, record)).rotated) rotated++;
+      return { storedInstallations: records.length, rotated };
+    },
+    async forgetUnreadable() {
+      const records = await all();
+      const forgotten: string[] = [];
+      for (const [key, record] of records) {
+        try {
+          box.open(record.sealed);
+        } catch (error) {
+          if (!(error instanceof SecretBoxError)) throw error;
+          await guarded('written', () => store.delete(storageKey(key)));
+          forgotten.push(key.id);
+        }
+      }
+      return { kept: records.length - forgotten.length, forgotten };
+    },
   };
+}
+
+/** `slack-install:team:T123` → `{ kind: 'team', id: 'T123' }`; undefined for anything else. */
+function parseStorageKey(storedAt: string): InstallationKey | undefined {
+  const [kind, ...rest] = storedAt.slice(PREFIX.length).split(':');
+  const id = rest.join(':');
+  if (id === '') return undefined;
+  return kind === 'team' || kind === 'enterprise' ? { kind, id } : undefined;
 }

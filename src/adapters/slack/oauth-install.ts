@@ -83,7 +83,29 @@ export function createInstallReceiver(options: InstallReceiverOptions): InstallR
   });
   const { installer } = receiver;
   if (!installer) throw new Error('Bolt built no OAuth installer from the Slack OAuth settings');
-  return { receiver, authorize: installer.authorize };
+  const authorize = oncePerWorkspace(installer.authorize);
+  // Bolt's App reads the installer's authorize when it is built: events share this one too.
+  installer.authorize = authorize;
+  return { receiver, authorize };
+}
+
+/**
+ * With token rotation a refresh token is good once: two lookups of one workspace at the same moment (two
+ * events, or an event and a reply) would both refresh, and the loser would go on with the expired token. So
+ * lookups of one workspace in flight together share one `authorize`; each caller gets its own copy of the
+ * result (Bolt writes the event's user into it).
+ */
+function oncePerWorkspace(authorize: SlackAuthorize): SlackAuthorize {
+  const inFlight = new Map<string, ReturnType<SlackAuthorize>>();
+  return async (source) => {
+    const key = `${source.enterpriseId ?? ''}/${source.teamId ?? ''}/${source.isEnterpriseInstall === true}`;
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = authorize(source).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return { ...(await pending) };
+  };
 }
 
 /** What the person reads when the install failed, by @slack/oauth's error code. */

@@ -143,6 +143,12 @@ export function createSlackAdapter(
     name: 'slack',
     routes,
     async start() {
+      // As with API keys: an installation the secret cannot open stops start-up, not a workspace's next event.
+      if (install) {
+        const check = await install.store.verify();
+        if (check.rotated > 0)
+          log.info(check, 'stored Slack installations re-encrypted under the new KEY_ENCRYPTION_SECRET');
+      }
       try {
         // With OAuth there is no token to check: each workspace's is found when its events arrive.
         await app.init();

@@ -2,8 +2,6 @@
  * Slack OAuth end to end: the real Bolt installer on the bot's shared HTTP server, against the fake Slack's
  * approval page and `oauth.v2.access`, with two workspaces that each post with their own bot token.
  */
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { sendAppUninstalled, sendTokensRevoked } from '../../fakes/slack/index.js';
 import {
@@ -17,6 +15,7 @@ import {
   type WorldOptions,
 } from '../../support/bot-world.js';
 import { installSlackWorkspace } from '../../support/slack-install.js';
+import { storeBytes } from '../../support/store-bytes.js';
 import { storedWatches } from '../../support/stored-watches.js';
 
 /** Workspace A is the fake's first (T0000001: U_ADMIN, U_MEMBER, C_PUBLIC); B is a second one. */
@@ -42,14 +41,6 @@ afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-
-/** Every byte of the SQLite store (and its journal). */
-async function storeBytes(storeDir: string): Promise<string> {
-  const files = (await readdir(storeDir)).filter((file) => file.startsWith('bot.sqlite'));
-  return Buffer.concat(await Promise.all(files.map((file) => readFile(join(storeDir, file))))).toString(
-    'latin1',
-  );
-}
 
 /** Runs `/skidio <text>` in a workspace as `user`, and waits for its final reply in `channel`. */
 async function command(current: World, where: typeof A, text: string, user = where.member) {

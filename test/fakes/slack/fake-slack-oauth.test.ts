@@ -101,6 +101,48 @@ describe('fake Slack: OAuth and several workspaces', () => {
     });
   });
 
+  it('with token rotation, hands out expiring tokens and trades each refresh token once for a new pair', async () => {
+    fake = await startFakeSlack({ oauth: APP, tokenRotation: { expiresInS: 3600 } });
+    const back = await approve(fake, 'http://127.0.0.1:9/slack/oauth_redirect');
+    const app = { client_id: APP.clientId, client_secret: APP.clientSecret };
+    const granted = await api(fake, 'oauth.v2.access', { ...app, code: back.searchParams.get('code') ?? '' });
+    expect(granted).toMatchObject({ ok: true, token_type: 'bot', expires_in: 3600 });
+    const first = String(granted.access_token);
+    const firstRefresh = String(granted.refresh_token);
+    expect(first).toMatch(/^xoxe\.xoxb-T0000001-[0-9a-f]+$/);
+    expect(firstRefresh).toMatch(/^xoxe-1-[0-9a-f]+$/);
+    expect(await api(fake, 'auth.test', {}, first)).toMatchObject({ ok: true });
+
+    fake.expireTokens('T0000001');
+    expect(await api(fake, 'auth.test', {}, first)).toEqual({ ok: false, error: 'token_expired' });
+    expect(fake.expiredTokenUses).toBe(1);
+
+    const refresh = { ...app, grant_type: 'refresh_token', refresh_token: firstRefresh };
+    expect(await api(fake, 'oauth.v2.access', { ...refresh, client_secret: 'nope' })).toEqual({
+      ok: false,
+      error: 'bad_client_secret',
+    });
+    const refreshed = await api(fake, 'oauth.v2.access', refresh);
+    expect(refreshed).toMatchObject({
+      ok: true,
+      token_type: 'bot',
+      expires_in: 3600,
+      team: { id: 'T0000001' },
+    });
+    expect(refreshed.access_token).not.toBe(first);
+    expect(refreshed.refresh_token).not.toBe(firstRefresh);
+    expect(await api(fake, 'auth.test', {}, String(refreshed.access_token))).toMatchObject({ ok: true });
+    // A refresh token is good once; neither it nor the client secret is recorded.
+    expect(await api(fake, 'oauth.v2.access', refresh)).toEqual({
+      ok: false,
+      error: 'invalid_refresh_token',
+    });
+    expect(fake.refreshes).toEqual([{ teamId: 'T0000001' }]);
+    expect(fake.refreshTokensOf('T0000001')).toEqual([firstRefresh, refreshed.refresh_token]);
+    expect(JSON.stringify(fake.calls)).not.toContain(firstRefresh);
+    expect(JSON.stringify(fake.calls)).not.toContain(APP.clientSecret);
+  });
+
   it('refuses an unknown client id on the approval page', async () => {
     fake = await startFakeSlack({ oauth: APP });
     const page = await fetch(`${fake.authorizeUrl}?client_id=other&scope=commands&redirect_uri=http://x/`);

@@ -33,6 +33,7 @@ export type {
   FakeSharedFile,
   FakeSlackOptions,
   FakeTeamSpec,
+  FakeTokenRotation,
   FakeUpload,
   FakeUserSpec,
 } from './workspace.js';

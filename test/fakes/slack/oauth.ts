@@ -2,7 +2,10 @@
  * The fake's side of Slack OAuth v2: the approval page a person sees (`GET /oauth/v2/authorize`, with a real
  * `Allow` link a headless browser can click), the redirect back to the app with a one-time code, and
  * `oauth.v2.access`, which checks the app's credentials and the code and hands out a per-workspace bot token.
+ * With token rotation on, that token expires and comes with a refresh token, which `oauth.v2.access` with
+ * `grant_type=refresh_token` trades for a new pair.
  * https://docs.slack.dev/authentication/installing-with-oauth
+ * https://docs.slack.dev/authentication/using-token-rotation
  */
 import { randomBytes } from 'node:crypto';
 import type { MethodArgs, MethodResult } from './methods.js';
@@ -36,6 +39,8 @@ export class FakeOAuth {
   approvingTeam: string;
   /** Codes exchanged successfully, oldest first, with the workspace each installed. */
   readonly installs: { teamId: string; scope: string }[] = [];
+  /** Refresh tokens traded for a new pair, oldest first, by workspace. */
+  readonly refreshes: { teamId: string }[] = [];
   private readonly requests = new Map<string, AuthorizeRequest>();
   private readonly grants = new Map<string, PendingGrant>();
 
@@ -92,6 +97,7 @@ export class FakeOAuth {
     const clientSecret = basicAuth?.secret ?? String(args.client_secret ?? '');
     if (!this.app || clientId !== this.app.clientId) return { ok: false, error: 'invalid_client_id' };
     if (clientSecret !== this.app.clientSecret) return { ok: false, error: 'bad_client_secret' };
+    if (args.grant_type === 'refresh_token') return this.refresh(String(args.refresh_token ?? ''));
     const code = String(args.code ?? '');
     const grant = this.grants.get(code);
     if (!grant || grant.clientId !== clientId) return { ok: false, error: 'invalid_code' };
@@ -99,19 +105,38 @@ export class FakeOAuth {
     if (args.redirect_uri !== undefined && args.redirect_uri !== grant.redirectUri)
       return { ok: false, error: 'bad_redirect_uri' };
     this.grants.delete(code);
-    const team = this.state.teams.get(grant.teamId);
     this.installs.push({ teamId: grant.teamId, scope: grant.scope });
+    return this.grantFor(grant.teamId, grant.scope);
+  }
+
+  /** `grant_type=refresh_token`: a refresh token is good once; it buys a new access token and refresh token. */
+  private refresh(refreshToken: string): MethodResult {
+    const grant = this.state.refreshTokens.get(refreshToken);
+    if (!this.state.tokenRotation || !grant || grant.used)
+      return { ok: false, error: 'invalid_refresh_token' };
+    grant.used = true;
+    this.refreshes.push({ teamId: grant.teamId });
+    return this.grantFor(grant.teamId, grant.scope);
+  }
+
+  /** What `oauth.v2.access` answers for a workspace's bot, with a refresh token when rotation is on. */
+  private grantFor(teamId: string, scope: string): MethodResult {
+    const team = this.state.teams.get(teamId);
+    const rotation = this.state.tokenRotation;
     return {
       ok: true,
-      access_token: this.state.issueToken(grant.teamId),
+      access_token: this.state.issueToken(teamId),
       token_type: 'bot',
-      scope: grant.scope,
+      scope,
       bot_user_id: team?.botUserId ?? this.state.botUserId,
       app_id: 'A0000001',
-      team: { id: grant.teamId, name: team?.name ?? grant.teamId },
+      team: { id: teamId, name: team?.name ?? teamId },
       enterprise: team?.enterpriseId === undefined ? null : { id: team.enterpriseId },
-      authed_user: { id: `U_INSTALLER_${grant.teamId}` },
+      authed_user: { id: `U_INSTALLER_${teamId}` },
       is_enterprise_install: false,
+      ...(rotation
+        ? { refresh_token: this.state.issueRefreshToken(teamId, scope), expires_in: rotation.expiresInS }
+        : {}),
     };
   }
 }

@@ -21,8 +21,11 @@ import {
   SlackState,
 } from './workspace.js';
 
-/** Whether a call carried the fake's bot token. The token itself is never recorded. */
-export type AuthorizationState = 'present' | 'missing' | 'wrong';
+/**
+ * Whether a call carried a bot token the fake accepts; `expired`: a rotating token past its expiry, refused
+ * with `token_expired`. The token itself is never recorded.
+ */
+export type AuthorizationState = 'present' | 'missing' | 'wrong' | 'expired';
 
 /** One Web API call as the fake received and answered it. */
 export interface RecordedCall {
@@ -153,7 +156,32 @@ export class FakeSlack {
     return this.oauth.installs;
   }
 
-  /** The bot tokens `teamId` has now (the first workspace's `botToken`, and any `oauth.v2.access` issued). */
+  /** Refresh tokens traded for new tokens (token rotation), oldest first. */
+  get refreshes(): readonly { teamId: string }[] {
+    return this.oauth.refreshes;
+  }
+
+  /** Calls made with an access token past its expiry (each refused with `token_expired`). */
+  get expiredTokenUses(): number {
+    return this.calls.filter((call) => call.authorization === 'expired').length;
+  }
+
+  /** Every refresh token ever issued to `teamId`, used up or not. */
+  refreshTokensOf(teamId: string): string[] {
+    return [...this.state.refreshTokens]
+      .filter(([, grant]) => grant.teamId === teamId)
+      .map(([token]) => token);
+  }
+
+  /** Every access token `teamId` has expires now (token rotation): the next call with one gets `token_expired`. */
+  expireTokens(teamId: string): void {
+    this.state.expireTokens(teamId);
+  }
+
+  /**
+   * The bot tokens `teamId` was given (the first workspace's `botToken`, and any `oauth.v2.access` issued),
+   * expired ones included; revoked ones are gone.
+   */
   tokensOf(teamId: string): string[] {
     return [...this.state.tokens].filter(([, team]) => team === teamId).map(([token]) => token);
   }
@@ -296,7 +324,8 @@ export class FakeSlack {
     let result: MethodResult;
     const failure = authorization === 'present' ? this.takeFailure(method) : undefined;
     if (authorization !== 'present') {
-      result = { ok: false, error: authorization === 'missing' ? 'not_authed' : 'invalid_auth' };
+      const errors = { missing: 'not_authed', wrong: 'invalid_auth', expired: 'token_expired' } as const;
+      result = { ok: false, error: errors[authorization] };
     } else if (failure !== undefined) {
       status = failure.status ?? (failure.retryAfterSeconds === undefined ? 200 : 429);
       if (failure.retryAfterSeconds !== undefined) headers['retry-after'] = String(failure.retryAfterSeconds);
@@ -331,7 +360,10 @@ export class FakeSlack {
     const token = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : bodyToken;
     if (token === undefined || token === '') return { authorization: 'missing' };
     const teamId = typeof token === 'string' ? this.state.tokens.get(token) : undefined;
-    return teamId === undefined ? { authorization: 'wrong' } : { authorization: 'present', teamId };
+    if (teamId === undefined) return { authorization: 'wrong' };
+    return this.state.isExpired(String(token))
+      ? { authorization: 'expired' }
+      : { authorization: 'present', teamId };
   }
 
   /** The approval page and its Allow link; see oauth.ts. */
@@ -359,11 +391,15 @@ export class FakeSlack {
       args,
       basic ? { id: basic[0] ?? '', secret: basic.slice(1).join(':') } : undefined,
     );
-    // The client secret is a credential: the record keeps only whether one was sent.
-    const { client_secret: secret, ...shown } = args;
+    // The client secret and a refresh token are credentials: the record keeps only whether one was sent.
+    const { client_secret: secret, refresh_token: refreshToken, ...shown } = args;
     const call: RecordedCall = {
       method: 'oauth.v2.access',
-      args: { ...shown, client_secret: secret === undefined ? undefined : '[sent]' },
+      args: {
+        ...shown,
+        client_secret: secret === undefined ? undefined : '[sent]',
+        ...(refreshToken === undefined ? {} : { refresh_token: '[sent]' }),
+      },
       authorization: 'missing',
       ok: result.ok,
     };

@@ -34,6 +34,15 @@ export interface FakeOAuthApp {
 }
 
 /**
+ * Slack's token rotation, on for every OAuth install of the fake: access tokens (`xoxe.xoxb-…`) expire after
+ * `expiresInS`, and `oauth.v2.access` with `grant_type=refresh_token` trades a refresh token (`xoxe-1-…`, good
+ * for one use) for a new pair. https://docs.slack.dev/authentication/using-token-rotation
+ */
+export interface FakeTokenRotation {
+  expiresInS: number;
+}
+
+/**
  * How the fake looks at start. Every field has a default (see `DEFAULT_USERS`, `DEFAULT_CHANNELS`). The first
  * workspace (`teamId`) is described by the top-level fields and accepts `botToken`; `teams` adds others, whose
  * bot tokens only `oauth.v2.access` hands out.
@@ -48,6 +57,7 @@ export interface FakeSlackOptions {
   channels?: Record<string, FakeChannelSpec>;
   teams?: Record<string, FakeTeamSpec>;
   oauth?: FakeOAuthApp;
+  tokenRotation?: FakeTokenRotation;
 }
 
 /** A workspace of the fake. */
@@ -151,12 +161,17 @@ export class SlackState {
   readonly botId = 'B0000001';
   readonly botToken: string;
   readonly oauthApp: FakeOAuthApp | undefined;
+  readonly tokenRotation: FakeTokenRotation | undefined;
   /** `http://127.0.0.1:PORT`, set by the server once it listens; upload URLs point here. */
   baseUrl = '';
   readonly users = new Map<string, UserState>();
   readonly teams = new Map<string, TeamState>();
   /** Every bot token the fake accepts, and the workspace it belongs to. */
   readonly tokens = new Map<string, string>();
+  /** When each rotating access token stops working (epoch ms); tokens without rotation never expire. */
+  readonly tokenExpiresAtMs = new Map<string, number>();
+  /** Every refresh token ever issued, its workspace and scope, and whether it was used up. */
+  readonly refreshTokens = new Map<string, { teamId: string; scope: string; used: boolean }>();
   readonly channels = new Map<string, ChannelState>();
   readonly messages: FakeMessage[] = [];
   readonly ephemerals: FakeEphemeral[] = [];
@@ -175,6 +190,7 @@ export class SlackState {
     this.botUserId = options.botUserId ?? 'UBOT0001';
     this.botToken = options.botToken ?? 'xoxb-fake-token';
     this.oauthApp = options.oauth;
+    this.tokenRotation = options.tokenRotation;
     this.tokens.set(this.botToken, this.teamId);
     this.addTeam(this.teamId, {
       name: options.teamName ?? 'Fake Workspace',
@@ -215,16 +231,43 @@ export class SlackState {
     }
   }
 
-  /** A new bot token for `teamId`, as `oauth.v2.access` hands out: `xoxb-<team>-<random>`. */
+  /**
+   * A new bot token for `teamId`, as `oauth.v2.access` hands out: `xoxb-<team>-<random>`, or with token
+   * rotation `xoxe.xoxb-<team>-<random>`, which expires after `tokenRotation.expiresInS`.
+   */
   issueToken(teamId: string): string {
-    const token = `xoxb-${teamId}-${randomBytes(12).toString('hex')}`;
+    const rotating = this.tokenRotation !== undefined;
+    const token = `${rotating ? 'xoxe.' : ''}xoxb-${teamId}-${randomBytes(12).toString('hex')}`;
     this.tokens.set(token, teamId);
+    if (this.tokenRotation)
+      this.tokenExpiresAtMs.set(token, Date.now() + this.tokenRotation.expiresInS * 1000);
     return token;
+  }
+
+  /** A new one-use refresh token for `teamId` (token rotation only). */
+  issueRefreshToken(teamId: string, scope: string): string {
+    const token = `xoxe-1-${randomBytes(16).toString('hex')}`;
+    this.refreshTokens.set(token, { teamId, scope, used: false });
+    return token;
+  }
+
+  /** True for a rotating access token past its expiry. */
+  isExpired(token: string): boolean {
+    const expiresAt = this.tokenExpiresAtMs.get(token);
+    return expiresAt !== undefined && expiresAt <= Date.now();
+  }
+
+  /** Every rotating access token of `teamId` expires now; its refresh token still works. */
+  expireTokens(teamId: string): void {
+    for (const [token, team] of this.tokens)
+      if (team === teamId && this.tokenExpiresAtMs.has(token))
+        this.tokenExpiresAtMs.set(token, Date.now() - 1);
   }
 
   /** Every token of `teamId` stops working, as when the workspace uninstalls the app. */
   revokeTokens(teamId: string): void {
     for (const [token, team] of this.tokens) if (team === teamId) this.tokens.delete(token);
+    for (const grant of this.refreshTokens.values()) if (grant.teamId === teamId) grant.used = true;
   }
 
   /** The workspace a conversation or a person (a user id as `channel` means their IM) belongs to. */
