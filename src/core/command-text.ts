@@ -1,6 +1,8 @@
 /**
  * The text grammar of `/skidio <text>` for platforms that deliver a command as one line (Slack, the console):
  * the longest matching command path, then positional string options in order, and boolean options by name.
+ * A command with a `rest` option (imagine's prompt) reads flags instead: the words before the first `--name`
+ * are that option, then `--name value` pairs (a value may be quoted) and `--name` for a boolean.
  */
 import { type CommandDefinition, type OptionValues, usageOf } from './command.js';
 import { BadInputError } from './errors.js';
@@ -39,6 +41,10 @@ export function parseCommandText(text: string, commands: readonly CommandDefinit
   }
 
   const rest = words.slice(command.path.length);
+  if (command.options.some((option) => option.type === 'string' && option.rest)) {
+    // Read from the line itself, so that quotes and the prompt's own spacing survive.
+    return { command, options: parseFlags(command, lineAfter(text, command)) };
+  }
   const options: OptionValues = {};
   const positional = command.options.filter((option) => option.type === 'string');
   for (const word of rest) {
@@ -57,4 +63,80 @@ export function parseCommandText(text: string, commands: readonly CommandDefinit
   if (missing)
     throw new BadInputError(`That command needs a ${missing.name}. Usage: \`${usageOf(command)}\``);
   return { command, options };
+}
+
+/** The text after `/skidio` and the command's words, as typed. */
+function lineAfter(text: string, command: CommandDefinition): string {
+  let remaining = text.trim().replace(/^\/skidio(\s+|$)/i, '');
+  for (let index = 0; index < command.path.length; index++) {
+    remaining = remaining.replace(/^\S+\s*/, '');
+  }
+  return remaining;
+}
+
+/** Quotes people type, straight or curly (Slack's clients may curl them). */
+const QUOTES: Record<string, string> = { '"': '"', '“': '”', '”': '”', "'": "'", '‘': '’' };
+
+/** Splits `a red fox --negative "soft blur" --count 2` into words, a quoted value being one word. */
+function tokens(line: string): string[] {
+  const found: string[] = [];
+  let index = 0;
+  while (index < line.length) {
+    while (index < line.length && /\s/.test(line[index] ?? '')) index++;
+    if (index >= line.length) break;
+    const open = line[index] ?? '';
+    const close = QUOTES[open];
+    if (close !== undefined) {
+      const end = line.indexOf(close, index + 1);
+      if (end === -1) throw new BadInputError(`A quote (${open}) is not closed. Put the value between two quotes.`);
+      found.push(line.slice(index + 1, end));
+      index = end + 1;
+      continue;
+    }
+    let end = index;
+    while (end < line.length && !/\s/.test(line[end] ?? '')) end++;
+    found.push(line.slice(index, end));
+    index = end;
+  }
+  return found;
+}
+
+/** The flag grammar: the `rest` option's words up to the first `--name`, then the flags. Values stay raw text. */
+function parseFlags(command: CommandDefinition, line: string): OptionValues {
+  const restOption = command.options.find((option) => option.type === 'string' && option.rest);
+  const flagAt = line.search(/(^|\s)--\S/);
+  const restText = (flagAt === -1 ? line : line.slice(0, flagAt)).trim();
+  const options: OptionValues = {};
+  if (restOption && restText !== '') options[restOption.name] = restText;
+  const words = flagAt === -1 ? [] : tokens(line.slice(flagAt));
+  for (let index = 0; index < words.length; index++) {
+    const word = words[index] ?? '';
+    const name = word.startsWith('--') ? word.slice(2).toLowerCase() : undefined;
+    const spec = command.options.find((option) => option.name === name && option !== restOption);
+    if (!name || !spec) {
+      const known = command.options
+        .filter((option) => option !== restOption)
+        .map((option) => `--${option.name}`)
+        .join(', ');
+      throw new BadInputError(
+        name
+          ? `I don't know the option \`--${name}\`. The options are ${known}. Usage: \`${usageOf(command)}\``
+          : `\`${word}\` is not an option: put the ${restOption?.name ?? 'text'} first, then options like \`--${command.options.find((option) => option !== restOption)?.name ?? 'name'} value\`.`,
+      );
+    }
+    if (spec.type === 'boolean') {
+      options[spec.name] = true;
+      continue;
+    }
+    const value = words[index + 1];
+    if (value === undefined || (value.startsWith('--') && value.length > 2)) {
+      throw new BadInputError(`The option \`--${spec.name}\` needs a value. Usage: \`${usageOf(command)}\``);
+    }
+    if (options[spec.name] !== undefined) {
+      throw new BadInputError(`The option \`--${spec.name}\` is given twice: give it once.`);
+    }
+    options[spec.name] = value;
+    index++;
+  }
+  return options;
 }

@@ -18,12 +18,27 @@ export type OptionSpec =
       /** A secret (an API key): never echoed, never logged, and on platforms with forms asked for in one. */
       secret?: boolean;
       maxLength?: number;
+      /** The only values allowed (Discord shows them as choices, Slack's form as a select). */
+      choices?: readonly string[];
+      /**
+       * In the text grammar, every word before the first `--flag` (a prompt), instead of one positional word;
+       * the other options are then given as `--name value` (or `--name` for a boolean).
+       */
+      rest?: boolean;
       validate?(value: string): string;
+    }
+  | {
+      name: string;
+      description: string;
+      type: 'integer';
+      required: false;
+      min: number;
+      max: number;
     }
   | { name: string; description: string; type: 'boolean'; required: false };
 
 /** Validated option values by name. */
-export type OptionValues = Record<string, string | boolean | undefined>;
+export type OptionValues = Record<string, string | number | boolean | undefined>;
 
 /** Who runs a command. `mention` is the platform's way to address them in a channel message. */
 export interface Requester {
@@ -89,13 +104,13 @@ export function commandName(command: CommandDefinition): string {
 
 /** A one-line usage, e.g. `/skidio status <job_id> [private]`. */
 export function usageOf(command: CommandDefinition): string {
-  const options = command.options.map((option) =>
-    option.type === 'boolean'
-      ? `[${option.name}]`
-      : option.required
-        ? `<${option.name}>`
-        : `[<${option.name}>]`,
-  );
+  const flags = command.options.some((option) => option.type === 'string' && option.rest === true);
+  const options = command.options.map((option) => {
+    if (option.type === 'boolean') return flags ? `[--${option.name}]` : `[${option.name}]`;
+    if (option.type === 'string' && option.rest) return `<${option.name}>`;
+    if (flags) return `[--${option.name} <${option.type === 'integer' ? 'n' : option.name}>]`;
+    return option.required ? `<${option.name}>` : `[<${option.name}>]`;
+  });
   return ['/skidio', ...command.path, ...options].join(' ');
 }
 

@@ -6,6 +6,7 @@ import type {
   CommandDefinition,
   CommandServices,
   Invocation,
+  OptionSpec,
   OptionValues,
   ReplySurface,
 } from './command.js';
@@ -28,16 +29,40 @@ export function validateOptions(command: CommandDefinition, raw: OptionValues): 
       values[spec.name] = value === true || value === 'true';
       continue;
     }
+    if (spec.type === 'integer') {
+      if (value === undefined || value === '') continue;
+      values[spec.name] = integerWithin(spec, value);
+      continue;
+    }
     if (value === undefined || value === '' || typeof value !== 'string') {
       if (spec.required) throw new BadInputError(`\`/skidio ${commandName(command)}\` needs a ${spec.name}.`);
       continue;
     }
     if (spec.maxLength !== undefined && value.length > spec.maxLength) {
-      throw new BadInputError(`The ${spec.name} is too long (at most ${spec.maxLength} characters).`);
+      throw new BadInputError(
+        `The ${spec.name} is too long: ${value.length} characters, at most ${spec.maxLength}.`,
+      );
     }
-    values[spec.name] = spec.validate ? spec.validate(value) : value;
+    if (spec.choices && !spec.choices.includes(value.toLowerCase())) {
+      throw new BadInputError(
+        `\`${value.slice(0, 40)}\` is not a ${spec.name} I know. Choose one of: ${spec.choices.join(', ')}.`,
+      );
+    }
+    const chosen = spec.choices ? value.toLowerCase() : value;
+    values[spec.name] = spec.validate ? spec.validate(chosen) : chosen;
   }
   return values;
+}
+
+/** A whole number within the spec's bounds, from a number (Discord) or text (Slack, the console). */
+function integerWithin(spec: Extract<OptionSpec, { type: 'integer' }>, value: string | number | boolean): number {
+  const range = `a whole number from ${spec.min} to ${spec.max}`;
+  const number = typeof value === 'number' ? value : /^-?\d{1,16}$/.test(String(value)) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number)) throw new BadInputError(`The ${spec.name} must be ${range}.`);
+  if (number < spec.min || number > spec.max) {
+    throw new BadInputError(`The ${spec.name} must be ${range} (not ${number}).`);
+  }
+  return number;
 }
 
 /** Runs one invocation to its end. Never rejects. While the gate is open it counts as running. */

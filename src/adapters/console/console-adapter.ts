@@ -80,7 +80,11 @@ function echo(command: CommandDefinition, options: OptionValues): string {
   for (const spec of command.options) {
     const value = options[spec.name];
     if (value === undefined || value === false) continue;
-    if (spec.type === 'boolean') words.push(spec.name);
+    const flags = command.options.some((option) => option.type === 'string' && option.rest === true);
+    if (spec.type === 'boolean') words.push(flags ? `--${spec.name}` : spec.name);
+    else if (spec.type === 'integer') words.push(`--${spec.name}`, String(value));
+    else if (spec.rest) words.push(String(value));
+    else if (flags) words.push(`--${spec.name}`, JSON.stringify(String(value)));
     else words.push(spec.secret ? maskKey(String(value)) : String(value));
   }
   return words.join(' ');

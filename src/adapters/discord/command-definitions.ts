@@ -50,6 +50,25 @@ function optionJson(spec: OptionSpec): APIApplicationCommandBasicOption {
       required: false,
     };
   }
+  if (spec.type === 'integer') {
+    return {
+      type: ApplicationCommandOptionType.Integer,
+      name: spec.name,
+      description: described(spec.description),
+      required: false,
+      min_value: spec.min,
+      max_value: spec.max,
+    };
+  }
+  if (spec.choices) {
+    return {
+      type: ApplicationCommandOptionType.String,
+      name: spec.name,
+      description: described(spec.description),
+      required: spec.required,
+      choices: spec.choices.map((choice) => ({ name: choice, value: choice })),
+    };
+  }
   return {
     type: ApplicationCommandOptionType.String,
     name: spec.name,
@@ -150,7 +169,9 @@ export function optionValuesOf(
     const value =
       spec.type === 'boolean'
         ? interaction.options.getBoolean(spec.name, false)
-        : interaction.options.getString(spec.name, false);
+        : spec.type === 'integer'
+          ? interaction.options.getInteger(spec.name, false)
+          : interaction.options.getString(spec.name, false);
     if (value !== null) values[spec.name] = value;
   }
   return values;
