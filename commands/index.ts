@@ -1,6 +1,7 @@
 /** Every command, in the order help lists them. Adapters generate their registrations from this list. */
 import type { CommandDefinition } from '../src/core/command.js';
 import { helpCommand } from './help.js';
+import { imagineCommand } from './imagine.js';
 import { keyClearCommand } from './key-clear.js';
 import { keySetCommand } from './key-set.js';
 import { keyShowCommand } from './key-show.js';
@@ -8,6 +9,7 @@ import { statusCommand } from './status.js';
 
 export const commands: readonly CommandDefinition[] = [
   statusCommand,
+  imagineCommand,
   keySetCommand,
   keyShowCommand,
   keyClearCommand,

@@ -5,6 +5,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { SKIDIO_MODELS, type SkidioModel } from './core/skidio-client.js';
 
 /** Start-up cannot continue; `problems` are one sentence each, naming the variable. */
 export class ConfigError extends Error {
@@ -50,6 +51,8 @@ export interface Config {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   watchTimeoutMs: number;
   allowPrivateImageHosts: boolean;
+  /** `/skidio imagine`'s model when none is given. */
+  defaultModel: SkidioModel;
   maxImageBytes: number;
   limits: {
     commandsPerUserPerMinute: number;
@@ -142,6 +145,12 @@ const schema = z.object({
     .default('info'),
   SKIDIO_WATCH_TIMEOUT_S: positiveInt.default(1800),
   SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS: booleanText.default(false),
+  SKIDIO_DEFAULT_MODEL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(SKIDIO_MODELS, { error: 'is not a Skidio model' }))
+    .default('flux-schnell'),
   MAX_IMAGE_BYTES: positiveInt.default(26_214_400),
   RATE_LIMIT_USER_PER_MINUTE: nonNegativeInt.default(20),
   RATE_LIMIT_WORKSPACE_PER_MINUTE: nonNegativeInt.default(200),
@@ -157,6 +166,7 @@ const FIXES: Record<string, string> = {
   SLACK_AUTHORIZE_URL: 'for example https://slack.com/oauth/v2/authorize',
   PUBLIC_URL: 'for example https://bot.example.com',
   STORE_URL: 'for example sqlite://data/skidio.sqlite or redis://127.0.0.1:6379',
+  SKIDIO_DEFAULT_MODEL: `one of ${SKIDIO_MODELS.join(', ')}`,
   LOG_LEVEL: `one of ${LOG_LEVELS.join(', ')}, in any case`,
   PORT: 'for example 3000, or leave it empty for 3000',
   SKIDIO_WATCH_TIMEOUT_S: 'seconds, for example 1800, or leave it empty for 1800',
@@ -285,6 +295,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd: string = p
     logLevel: e.LOG_LEVEL,
     watchTimeoutMs: e.SKIDIO_WATCH_TIMEOUT_S * 1000,
     allowPrivateImageHosts: e.SKIDIO_ALLOW_PRIVATE_IMAGE_HOSTS,
+    defaultModel: e.SKIDIO_DEFAULT_MODEL,
     maxImageBytes: e.MAX_IMAGE_BYTES,
     limits: {
       commandsPerUserPerMinute: e.RATE_LIMIT_USER_PER_MINUTE,

@@ -119,6 +119,7 @@ export async function createBotServices(
     clock,
     logger,
     commands,
+    defaultModel: config.defaultModel,
     gate: createCommandGate(clock),
     ackFirst,
     metrics: createMetrics({ activeWatches: () => watcher.activeCount() }),

@@ -31,6 +31,7 @@ describe('configuration', () => {
       watchTimeoutMs: 1_800_000,
       allowPrivateImageHosts: false,
       maxImageBytes: 26_214_400,
+      defaultModel: 'flux-schnell',
       limits: {
         commandsPerUserPerMinute: 20,
         commandsPerWorkspacePerMinute: 200,
@@ -109,6 +110,7 @@ describe('configuration', () => {
     ],
     [{ DISCORD_PUBLIC_KEY: 'a'.repeat(64) }, /DISCORD_TOKEN is required when DISCORD_PUBLIC_KEY is set/],
     [{ PUBLIC_URL: 'bot.example.com' }, /^PUBLIC_URL must be an http/],
+    [{ SKIDIO_DEFAULT_MODEL: 'dalle' }, /^SKIDIO_DEFAULT_MODEL is not a Skidio model \(one of flux-schnell,/],
     [{ SLACK_CLIENT_ID: '1.2', SLACK_SIGNING_SECRET: 's' }, /needs all three of SLACK_CLIENT_ID/],
     [{ ...SLACK_OAUTH, SLACK_BOT_TOKEN: 'xoxb-1' }, /Set either SLACK_BOT_TOKEN .* not both/],
     [{ ...SLACK_OAUTH, SLACK_SIGNING_SECRET: '' }, /SLACK_SIGNING_SECRET is required with Slack OAuth/],

@@ -88,7 +88,8 @@ function tokens(line: string): string[] {
     const close = QUOTES[open];
     if (close !== undefined) {
       const end = line.indexOf(close, index + 1);
-      if (end === -1) throw new BadInputError(`A quote (${open}) is not closed. Put the value between two quotes.`);
+      if (end === -1)
+        throw new BadInputError(`A quote (${open}) is not closed. Put the value between two quotes.`);
       found.push(line.slice(index + 1, end));
       index = end + 1;
       continue;

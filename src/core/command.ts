@@ -5,6 +5,7 @@
 import type { CommandGate } from './command-gate.js';
 import type { Clock, Logger, WorkspaceId } from './ports.js';
 import type { ReplySurface } from './reply-surface.js';
+import type { SkidioClient, SkidioModel } from './skidio-client.js';
 import type { JobWatcher } from './watcher/types.js';
 import type { WorkspaceKeyStore } from './workspace-key-store.js';
 
@@ -20,6 +21,8 @@ export type OptionSpec =
       maxLength?: number;
       /** The only values allowed (Discord shows them as choices, Slack's form as a select). */
       choices?: readonly string[];
+      /** `choices` are suggestions: other values pass to `validate` (imagine's typed sizes). */
+      acceptsOther?: boolean;
       /**
        * In the text grammar, every word before the first `--flag` (a prompt), instead of one positional word;
        * the other options are then given as `--name value` (or `--name` for a boolean).
@@ -74,6 +77,12 @@ export interface CommandServices {
   clock: Clock;
   logger: Logger;
   commands: readonly CommandDefinition[];
+  /** The Skidio client, for commands that submit jobs (imagine); absent where none is wired. */
+  client?: SkidioClient;
+  /** `SKIDIO_DEFAULT_MODEL`: imagine's model when none is given. */
+  defaultModel?: SkidioModel;
+  /** Random numbers in [0, 1) (imagine's seeds); tests fix them. */
+  random?: () => number;
 }
 
 /** What a handler receives. */

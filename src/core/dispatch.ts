@@ -43,21 +43,25 @@ export function validateOptions(command: CommandDefinition, raw: OptionValues): 
         `The ${spec.name} is too long: ${value.length} characters, at most ${spec.maxLength}.`,
       );
     }
-    if (spec.choices && !spec.choices.includes(value.toLowerCase())) {
+    if (spec.choices && !spec.acceptsOther && !spec.choices.includes(value.toLowerCase())) {
       throw new BadInputError(
         `\`${value.slice(0, 40)}\` is not a ${spec.name} I know. Choose one of: ${spec.choices.join(', ')}.`,
       );
     }
-    const chosen = spec.choices ? value.toLowerCase() : value;
+    const chosen = spec.choices && !spec.acceptsOther ? value.toLowerCase() : value;
     values[spec.name] = spec.validate ? spec.validate(chosen) : chosen;
   }
   return values;
 }
 
 /** A whole number within the spec's bounds, from a number (Discord) or text (Slack, the console). */
-function integerWithin(spec: Extract<OptionSpec, { type: 'integer' }>, value: string | number | boolean): number {
+function integerWithin(
+  spec: Extract<OptionSpec, { type: 'integer' }>,
+  value: string | number | boolean,
+): number {
   const range = `a whole number from ${spec.min} to ${spec.max}`;
-  const number = typeof value === 'number' ? value : /^-?\d{1,16}$/.test(String(value)) ? Number(value) : Number.NaN;
+  const number =
+    typeof value === 'number' ? value : /^-?\d{1,16}$/.test(String(value)) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number)) throw new BadInputError(`The ${spec.name} must be ${range}.`);
   if (number < spec.min || number > spec.max) {
     throw new BadInputError(`The ${spec.name} must be ${range} (not ${number}).`);

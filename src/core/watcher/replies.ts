@@ -36,7 +36,9 @@ export async function tell(
         await surface.result({
           jobId,
           images: event.images,
-          text: completedText(jobId, asker.mention, files.length, failures, omitted),
+          text: [completedText(jobId, asker.mention, files.length, failures, omitted), asker.caption]
+            .filter((line) => line !== undefined)
+            .join('\n'),
         });
         return true;
       }

@@ -40,6 +40,8 @@ export interface StoredAsker {
   address: unknown;
   /** The last progress state this person was told, so nobody hears the same state twice. */
   heard?: ProgressStatus['state'];
+  /** What the person asked for (imagine's prompt and settings), shown under their result. */
+  caption?: string;
   /** Final deliveries begun, by any instance and across restarts. */
   finalAttempts?: number;
 }
@@ -49,6 +51,8 @@ export interface NewAsker {
   platform: string;
   requesterId: string;
   mention: string;
+  /** Shown under this person's result: what they asked for (imagine). */
+  caption?: string;
   /** The live reply surface of the command; its `delivery` is the stored address. */
   surface: ReplySurface;
 }

@@ -56,8 +56,11 @@ function descriptions(node: unknown): string[] {
   ];
 }
 
+/** Discord's choices for a list of values, each named as itself. */
+const choicesOf = (values: string[]) => values.map((value) => ({ name: value, value }));
+
 describe('/skidio registration', () => {
-  it('is one command: status, help and the key group, generated from commands/', () => {
+  it('is one command: status, imagine, help and the key group, generated from commands/', () => {
     const body = skidioCommandJson(commands);
     expect(body).toMatchObject({ name: 'skidio', contexts: [0, 1], integration_types: [0] });
     // Hidden from nobody: default_member_permissions would hide status and help too; key is checked in code.
@@ -75,6 +78,63 @@ describe('/skidio registration', () => {
             description: expect.any(String),
             required: true,
             max_length: DEFAULT_STRING_MAX_LENGTH,
+          },
+          { type: 5, name: 'private', description: expect.any(String), required: false },
+        ],
+      },
+      {
+        type: 1,
+        name: 'imagine',
+        description: expect.any(String),
+        // Required first, as Discord requires; models and sizes as choices, numbers with their bounds.
+        options: [
+          { type: 3, name: 'prompt', description: expect.any(String), required: true, max_length: 1500 },
+          {
+            type: 3,
+            name: 'model',
+            description: expect.any(String),
+            required: false,
+            choices: choicesOf(['flux-schnell', 'flux-dev', 'sd3', 'sdxl', 'sdxl-turbo', 'sd1.5']),
+          },
+          {
+            type: 3,
+            name: 'size',
+            description: expect.any(String),
+            required: false,
+            choices: choicesOf([
+              '1024x1024',
+              '512x512',
+              '768x768',
+              '1024x768',
+              '768x1024',
+              '1344x768',
+              '768x1344',
+            ]),
+          },
+          {
+            type: 4,
+            name: 'count',
+            description: expect.any(String),
+            required: false,
+            min_value: 1,
+            max_value: 4,
+          },
+          { type: 3, name: 'negative', description: expect.any(String), required: false, max_length: 1000 },
+          {
+            type: 4,
+            name: 'seed',
+            description: expect.any(String),
+            required: false,
+            min_value: 0,
+            max_value: 4294967295,
+          },
+          {
+            type: 4,
+            name: 'steps',
+            description: expect.any(String),
+            required: false,
+            min_value: 1,
+            max_value: 100,
           },
           { type: 5, name: 'private', description: expect.any(String), required: false },
         ],

@@ -29,7 +29,7 @@ describe('Slack app manifest', () => {
     }
     // Built by the same function the hint is: pinned as a person reads it, so a broken usageOf shows.
     expect(command?.usage_hint).toBe(
-      'status <job_id> [private] | key set [<key>] | key show | key clear | help',
+      'status <job_id> [private] | imagine <prompt> [--model <model>] [--size <size>] [--count <n>] [--negative <negative>] [--seed <n>] [--steps <n>] [--private] | key set [<key>] | key show | key clear | help',
     );
     expect(manifest.oauth_config.scopes.bot).toEqual(
       expect.arrayContaining([
