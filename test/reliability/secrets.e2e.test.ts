@@ -132,6 +132,18 @@ describe('secrets never leak', () => {
     expect(await discordReply(await discordCommand('status', undefined, 'nosuch-secret-d'))).toContain(
       'has no job',
     );
+    // imagine: a submission refused with the key echoed back, then one that completes.
+    const imagine = (prompt: string) =>
+      slashCommand({
+        guildId: DEFAULT_GUILD_ID,
+        channelId: DEFAULT_CHANNEL_ID,
+        ...asAdmin,
+        subcommand: 'imagine',
+        options: [{ name: 'prompt', type: 3, value: prompt }],
+      });
+    current.simulator.failNext('async', { status: 401, body: { error: `Invalid API key: ${DISCORD_KEY}` } });
+    expect(await discordReply(await imagine('a refused fox'))).toMatch(/key/i);
+    expect(await discordReply(await imagine('a secret fox'))).toContain('is done');
     // A status word the bot does not know, with the key in it: shown safely, then the job completes.
     current.simulator.failNext('status', {
       status: 200,
