@@ -7,8 +7,10 @@ import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONSOLE_WORKSPACE, createConsoleAdapter } from '../../src/adapters/console/console-adapter.js';
 import type { ConsoleLine } from '../../src/adapters/console/console-output.js';
+import { sendInteraction, type ViewInputState, viewSubmission } from '../fakes/slack/index.js';
 import {
   discordContent,
+  SIGNING_SECRET,
   slackText,
   startConsoleWorld,
   startWorld,
@@ -174,5 +176,52 @@ describe('/skidio imagine', () => {
     expect(final.args.files).toHaveLength(2);
     expect(slackText(final)).toContain('sdxl-turbo · 1024x1024 · seed 9');
     expect(slackText(final)).not.toContain('<!channel>');
+  });
+
+  it('opens a form on Slack when no prompt is given; a bad value keeps it open, a good one runs imagine', async () => {
+    world = await startWorld({ platforms: ['slack'] });
+    const current = world;
+    const ack = await current.slackCommand('imagine');
+    expect(ack.status).toBe(200);
+    await current.slack.waitForCall('views.open');
+    const opened = current.slack.views.at(-1);
+    expect(opened?.view.callback_id).toBe('skidio_imagine');
+    const blocks = opened?.view.blocks as { block_id: string; element: { options?: unknown[] } }[];
+    expect(blocks.map((block) => block.block_id)).toEqual(['prompt', 'negative', 'model', 'size']);
+    expect(blocks[2]?.element.options).toHaveLength(6);
+    expect(submissions(current)).toEqual([]);
+
+    const submit = (values: Record<string, Record<string, ViewInputState>>) =>
+      sendInteraction(
+        current.slackUrl,
+        SIGNING_SECRET,
+        viewSubmission({
+          callbackId: 'skidio_imagine',
+          userId: 'U_MEMBER',
+          privateMetadata: 'C_PUBLIC',
+          viewId: opened?.id ?? 'V_NONE',
+          values,
+        }),
+      );
+    const tooLong = await submit({
+      prompt: { value: { type: 'plain_text_input', value: 'a kite' } },
+      negative: { value: { type: 'plain_text_input', value: 'n'.repeat(1_001) } },
+    });
+    expect(tooLong.json).toMatchObject({
+      response_action: 'errors',
+      errors: { negative: expect.stringMatching(/negative is too long/) },
+    });
+    expect(submissions(current)).toEqual([]);
+
+    const since = current.slack.calls.length;
+    await submit({
+      prompt: { value: { type: 'plain_text_input', value: 'a kite in the wind' } },
+      model: { value: { type: 'static_select', selected_option: { value: 'sd3' } } },
+      size: { value: { type: 'static_select', selected_option: { value: '768x1024' } } },
+    });
+    const final = await current.slackFinal(since, { channel: 'C_PUBLIC', timeoutMs: 20_000 });
+    expect(final.method).toBe('files.completeUploadExternal');
+    expect(slackText(final)).toContain('“a kite in the wind”');
+    expect(submissions(current)[0]).toMatchObject({ model: 'sd3', width: 768, height: 1024 });
   });
 });

@@ -22,6 +22,7 @@ import type { BotServices } from '../../services.js';
 import type { HttpRoute, PlatformAdapter } from '../platform.js';
 import { createAdminCheck } from './admins.js';
 import { createBoltLogger } from './bolt-logger.js';
+import { registerImagineModal } from './imagine-modal.js';
 import { createSlackInstallationStore } from './installation-store.js';
 import { createInstalledWorkspaceSurface } from './installed-surface.js';
 import { registerKeyModal } from './key-modal.js';
@@ -123,6 +124,7 @@ export function createSlackAdapter(
   };
   registerSlashCommand(app, listenerDeps);
   registerKeyModal(app, listenerDeps);
+  registerImagineModal(app, listenerDeps);
   if (install) registerUninstallEvents(app, { services, installationStore: install.store, log });
   const clientFor: WorkspaceClientFor | undefined =
     install && createWorkspaceClients(install.authorize, { ...clientOptions, logger: boltLogger });

@@ -10,6 +10,7 @@ import { parseCommandText } from '../../core/command-text.js';
 import { dispatch } from '../../core/dispatch.js';
 import { BadInputError, SkidioBotError } from '../../core/errors.js';
 import { errorText, UNEXPECTED_ERROR_TEXT } from '../../core/messages.js';
+import { openImagineModal } from './imagine-modal.js';
 import { openKeyModal } from './key-modal.js';
 import { learnBotIdentity, type SlackListenerDeps, slackRequester } from './listener-context.js';
 import { SLASH_COMMAND } from './manifest.js';
@@ -62,6 +63,20 @@ export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
       await ack({ response_type: 'ephemeral', text: parseErrorText(error) });
       return;
     }
+    if (asksForForm(parsed) && command.trigger_id) {
+      // No prompt: the form asks for it (and the other settings). The trigger id lives 3 s: open it now.
+      await ack();
+      await openImagineModal(client, command.trigger_id, parsed.command, command.channel_id).catch(
+        async (error: unknown) => {
+          log.warn({ reason: describeSlackFailure(error) }, 'could not open the imagine form');
+          await respond({
+            response_type: 'ephemeral',
+            text: '⚠️ I could not open the form in time. Type the prompt after the command: `/skidio imagine a red fox`.',
+          }).catch(() => undefined);
+        },
+      );
+      return;
+    }
     await ack();
     services.metrics.countCommand('slack', parsed.command.path.join(' '));
     scrubSecretOptions(deps, parsed);
@@ -99,6 +114,12 @@ export function registerSlashCommand(app: App, deps: SlackListenerDeps): void {
     // A job watch may run for many minutes: Bolt need not hold the request (or its socket) for it.
     if (!parsed.command.longRunning) await running;
   });
+}
+
+/** `imagine` with nothing at all after it: Slack asks for the prompt in a form instead of refusing. */
+function asksForForm(parsed: { command: CommandDefinition; options: OptionValues }): boolean {
+  const rest = parsed.command.options.find((spec) => spec.type === 'string' && spec.rest === true);
+  return rest !== undefined && Object.keys(parsed.options).length === 0;
 }
 
 /** The workspace a command came from; Enterprise Grid adds the organization. */
