@@ -40,4 +40,22 @@ describe('npm run demo', () => {
       await rm(outDir, { recursive: true, force: true });
     }
   });
+
+  it('runs the README’s imagine example: a submitted job, then two images', async () => {
+    const outDir = await mkdtemp(join(tmpdir(), 'skidio-demo-out-'));
+    try {
+      const { code, stdout } = await runDemo('/skidio imagine a red fox --count 2 --seed 7\n', outDir);
+      expect(code).toBe(0);
+      const result = stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as ConsoleLine)
+        .at(-1);
+      expect(result?.kind).toBe('result');
+      expect(result?.files).toHaveLength(2);
+      expect(result?.text).toContain('seed 7');
+    } finally {
+      await rm(outDir, { recursive: true, force: true });
+    }
+  });
 });
