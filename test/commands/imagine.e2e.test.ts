@@ -1,12 +1,5 @@
-/**
- * `/skidio imagine` end to end on the console, Discord (real discord.js) and Slack (real Bolt), against the
- * simulator: the submission follows the Skidio docs, the job is watched like `status`, and the result carries
- * the prompt (mentions made inert) and the settings. Bad options are refused before any request.
- */
-import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONSOLE_WORKSPACE, createConsoleAdapter } from '../../src/adapters/console/console-adapter.js';
-import type { ConsoleLine } from '../../src/adapters/console/console-output.js';
+import { CONSOLE_WORKSPACE } from '../../src/adapters/console/console-adapter.js';
 import { sendInteraction, type ViewInputState, viewSubmission } from '../fakes/slack/index.js';
 import {
   discordContent,
@@ -17,6 +10,7 @@ import {
   TEST_API_KEY,
   type World,
 } from '../support/bot-world.js';
+import { runConsole } from '../support/run-console.js';
 
 let world: World | undefined;
 afterEach(async () => {
@@ -29,29 +23,6 @@ function submissions(current: World): Record<string, unknown>[] {
   return current.simulator.requests
     .filter((request) => request.method === 'POST' && request.path.endsWith('/txt2img/async'))
     .map((request) => request.body as Record<string, unknown>);
-}
-
-async function runConsole(current: World, lines: string[]): Promise<ConsoleLine[]> {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  const replies: ConsoleLine[] = [];
-  let pending = '';
-  output.on('data', (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
-    const complete = pending.split('\n');
-    pending = complete.pop() ?? '';
-    for (const line of complete) if (line.trim() !== '') replies.push(JSON.parse(line) as ConsoleLine);
-  });
-  const run = createConsoleAdapter({
-    services: current.services,
-    input,
-    output,
-    outDir: current.storeDir,
-    json: true,
-  }).run();
-  input.end(lines.join('\n'));
-  await run;
-  return replies;
 }
 
 describe('/skidio imagine', () => {

@@ -5,12 +5,12 @@
  * command runs as if typed, replying in the channel the form was opened from.
  * https://docs.slack.dev/surfaces/modals#handling_submissions
  */
+
 import type { App, types, webApi } from '@slack/bolt';
 import { type CommandDefinition, commandName, type OptionValues } from '../../core/command.js';
-import { dispatch, validateOptions } from '../../core/dispatch.js';
-import { learnBotIdentity, type SlackListenerDeps, slackRequester } from './listener-context.js';
-import { createSlackReplySurface } from './reply-surface.js';
-import { slackWorkspaceId } from './slack-identity.js';
+import { validateOptions } from '../../core/dispatch.js';
+import { dispatchFormSubmission } from './form-submission.js';
+import type { SlackListenerDeps } from './listener-context.js';
 
 /** The form's callback id, as Bolt routes its submission. */
 export const IMAGINE_MODAL_CALLBACK_ID = 'skidio_imagine';
@@ -18,8 +18,6 @@ export const IMAGINE_MODAL_CALLBACK_ID = 'skidio_imagine';
 export const IMAGINE_ACTION_ID = 'value';
 /** The options the form asks for, in order. */
 const FORM_OPTIONS = ['prompt', 'negative', 'model', 'size'] as const;
-
-const CONVERSATION_ID = /^[A-Z0-9_]{2,}$/;
 
 function textInput(name: string, label: string, required: boolean, maxLength: number): types.InputBlock {
   return {
@@ -106,7 +104,7 @@ function formOptions(values: ViewState): OptionValues {
 
 /** Registers the submission handler. */
 export function registerImagineModal(app: App, deps: SlackListenerDeps): void {
-  const { services, log } = deps;
+  const { services } = deps;
   const imagine = services.commands.find((command) => commandName(command) === 'imagine');
   if (!imagine) return;
   app.view(IMAGINE_MODAL_CALLBACK_ID, async ({ ack, body, view, client, context }) => {
@@ -121,23 +119,10 @@ export function registerImagineModal(app: App, deps: SlackListenerDeps): void {
       return;
     }
     await ack();
-    const channelId = view.private_metadata;
-    if (!CONVERSATION_ID.test(channelId)) {
-      log.error({ user: body.user.id }, 'imagine form submission without a usable channel');
-      return;
-    }
-    const identity = learnBotIdentity(deps.identity, context);
-    const teamId = body.team?.id ?? body.user.team_id ?? '';
-    const workspace = slackWorkspaceId(teamId, body.enterprise?.id ?? body.team?.enterprise_id);
-    const reply = createSlackReplySurface({
-      client,
-      delivery: { kind: 'slack', channelId, userId: body.user.id, private: false },
-      identity,
-      log,
-      uploadRetry: deps.uploadRetry,
-    });
-    const requester = await slackRequester(deps, client, body.user, false);
-    services.metrics.countCommand('slack', 'imagine');
-    await dispatch({ platform: 'slack', workspace, requester, command: imagine, options }, reply, services);
+    await dispatchFormSubmission(
+      deps,
+      { body, channelId: view.private_metadata, client, context },
+      { command: imagine, options, privately: false },
+    );
   });
 }

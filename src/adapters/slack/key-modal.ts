@@ -5,21 +5,19 @@
  * the admin check runs again, and the core's `key set` stores the key.
  * https://docs.slack.dev/surfaces/modals#handling_submissions
  */
+
 import type { App, types, webApi } from '@slack/bolt';
 import { commandName } from '../../core/command.js';
-import { dispatch, validateOptions } from '../../core/dispatch.js';
+import { validateOptions } from '../../core/dispatch.js';
 import { BadInputError } from '../../core/errors.js';
-import { learnBotIdentity, type SlackListenerDeps, slackRequester } from './listener-context.js';
-import { createSlackReplySurface } from './reply-surface.js';
-import { slackWorkspaceId } from './slack-identity.js';
+import { dispatchFormSubmission } from './form-submission.js';
+import type { SlackListenerDeps } from './listener-context.js';
 
 /** The modal's callback id, as Bolt routes its submission. */
 export const KEY_MODAL_CALLBACK_ID = 'skidio_key_set';
 /** The input's block id (where `response_action: 'errors'` puts a message) and action id. */
 export const KEY_BLOCK_ID = 'api_key';
 export const KEY_ACTION_ID = 'value';
-
-const CONVERSATION_ID = /^[A-Z0-9_]{2,}$/;
 
 /** The modal. The input has no `initial_value`: a stored key is never shown again. */
 export function buildKeyModal(channelId: string): types.ModalView {
@@ -73,26 +71,14 @@ export function registerKeyModal(app: App, deps: SlackListenerDeps): void {
       return;
     }
     await ack();
-    const identity = learnBotIdentity(deps.identity, context);
-    const channelId = view.private_metadata;
-    if (!keySet || !CONVERSATION_ID.test(channelId)) {
-      log.error({ user: body.user.id }, 'key modal submission without a usable channel or key set command');
+    if (!keySet) {
+      log.error({ user: body.user.id }, 'key modal submission without a key set command');
       return;
     }
-    const teamId = body.team?.id ?? body.user.team_id ?? '';
-    const workspace = slackWorkspaceId(teamId, body.enterprise?.id ?? body.team?.enterprise_id);
-    const reply = createSlackReplySurface({
-      client,
-      delivery: { kind: 'slack', channelId, userId: body.user.id, private: true },
-      identity,
-      log,
-      uploadRetry: deps.uploadRetry,
-    });
-    const requester = await slackRequester(deps, client, body.user, true);
-    await dispatch(
-      { platform: 'slack', workspace, requester, command: keySet, options: { key } },
-      reply,
-      services,
+    await dispatchFormSubmission(
+      deps,
+      { body, channelId: view.private_metadata, client, context },
+      { command: keySet, options: { key }, privately: true },
     );
   });
 }

@@ -1,51 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { PassThrough } from 'node:stream';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CONSOLE_WORKSPACE, createConsoleAdapter } from '../../../src/adapters/console/console-adapter.js';
-import type { ConsoleLine } from '../../../src/adapters/console/console-output.js';
+import { CONSOLE_WORKSPACE } from '../../../src/adapters/console/console-adapter.js';
 import { startConsoleWorld, TEST_API_KEY, type World } from '../../support/bot-world.js';
+import { runConsole } from '../../support/run-console.js';
 
 let world: World | undefined;
 afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-
-/**
- * Runs the console adapter over `lines` and returns its JSON replies; `onReply` hears each one as it is printed,
- * with those printed so far.
- */
-async function runConsole(
-  current: World,
-  lines: string[],
-  onReply?: (replies: readonly ConsoleLine[]) => void,
-): Promise<ConsoleLine[]> {
-  const input = new PassThrough();
-  const output = new PassThrough();
-  const replies: ConsoleLine[] = [];
-  let pending = '';
-  output.on('data', (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
-    const complete = pending.split('\n');
-    pending = complete.pop() ?? '';
-    for (const line of complete) {
-      if (line.trim() === '') continue;
-      replies.push(JSON.parse(line) as ConsoleLine);
-      onReply?.(replies);
-    }
-  });
-  const run = createConsoleAdapter({
-    services: current.services,
-    input,
-    output,
-    outDir: current.storeDir,
-    json: true,
-  }).run();
-  input.end(lines.join('\n'));
-  await run;
-  return replies;
-}
 
 describe('console adapter', () => {
   it('shows queued, running and completed, and saves a real PNG byte-identical to the API image', async () => {
