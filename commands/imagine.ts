@@ -127,7 +127,15 @@ export const imagineCommand: CommandDefinition = {
         : {}),
       ...(typeof options.steps === 'number' ? { steps: options.steps } : {}),
     };
-    const submitted = await services.client.submitAsync(generateParams(submission), apiKey);
+    const webhook = await services.webhooks?.issue(workspace);
+    const params = generateParams(submission);
+    const submitted = await services.client
+      .submitAsync(webhook ? { ...params, webhook: webhook.url } : params, apiKey)
+      .catch(async (error: unknown) => {
+        await webhook?.discard();
+        throw error;
+      });
+    await webhook?.bind(submitted.jobId);
     services.logger.info(
       { jobId: submitted.jobId, model: submission.model, count: submission.count },
       'submitted a job for imagine',
@@ -141,6 +149,7 @@ export const imagineCommand: CommandDefinition = {
         surface: reply,
         caption: submissionCaption(submission),
       },
+      { webhookExpected: webhook !== undefined },
     );
   },
 };

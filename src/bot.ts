@@ -13,6 +13,7 @@ import { type BotHttpServer, type ReadinessCheck, startHttpServer } from './http
 import type { SecretRegistry } from './logging.js';
 import { type BotServices, createBotServices, type ServiceOverrides } from './services.js';
 import { createLandingRoute } from './web/landing-route.js';
+import { createWebhookIssuer, createWebhookRoute } from './webhooks.js';
 
 /** A running bot. */
 export interface RunningBot {
@@ -86,6 +87,23 @@ export async function startBot(
     await services.close();
     throw error;
   }
+  // Webhooks need this process's HTTP server: the console, which has none, never asks for them.
+  const webhookRoutes = config.publicUrl
+    ? [
+        createWebhookRoute({
+          store: services.store,
+          watcher: services.watcher,
+          logger: logger.child({ component: 'webhooks' }),
+        }),
+      ]
+    : [];
+  if (config.publicUrl) {
+    services.webhooks = createWebhookIssuer({
+      store: services.store,
+      publicUrl: config.publicUrl,
+      watchTimeoutMs: config.watchTimeoutMs,
+    });
+  }
   const adapters: PlatformAdapter[] = [];
   // Each platform library is loaded only when configured: discord.js alone is most of the start-up time.
   if (config.discord) {
@@ -127,7 +145,11 @@ export async function startBot(
   ];
   const http = await startHttpServer({
     port: config.port,
-    routes: [createLandingRoute({ adapters, readiness }), ...adapters.flatMap((adapter) => adapter.routes)],
+    routes: [
+      createLandingRoute({ adapters, readiness }),
+      ...adapters.flatMap((adapter) => adapter.routes),
+      ...webhookRoutes,
+    ],
     metrics: services.metrics,
     readiness,
     logger,

@@ -78,7 +78,11 @@ export async function startHttpServer(args: {
       );
       return;
     }
-    const route = routes.find((candidate) => candidate.method === request.method && candidate.path === path);
+    const route = routes.find(
+      (candidate) =>
+        candidate.method === request.method &&
+        (candidate.pathPrefix ? path?.startsWith(candidate.path) : candidate.path === path),
+    );
     if (!route) {
       sendJson(response, 404, { ok: false, error: 'not found' });
       return;

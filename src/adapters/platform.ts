@@ -10,6 +10,8 @@ import type { StoredAsker, WatchKey } from '../core/watcher/types.js';
 export interface HttpRoute {
   method: 'POST' | 'GET';
   path: string;
+  /** True: `path` is a prefix, and every path under it is this route's (a webhook's token is in its path). */
+  pathPrefix?: boolean;
   handle(request: IncomingMessage, response: ServerResponse): void | Promise<void>;
 }
 

@@ -83,6 +83,20 @@ export interface CommandServices {
   defaultModel?: SkidioModel;
   /** Random numbers in [0, 1) (imagine's seeds); tests fix them. */
   random?: () => number;
+  /** Webhook URLs for submissions (PUBLIC_URL set, an HTTP server running); absent: the watcher polls. */
+  webhooks?: WebhookIssuer;
+}
+
+/** Issues a submission's own webhook URL (the URL is a credential: never logged). */
+export interface WebhookIssuer {
+  issue(workspace: WorkspaceId): Promise<IssuedWebhook>;
+}
+
+/** A webhook URL not yet tied to a job: `bind` once the submission is accepted, `discard` if it is not. */
+export interface IssuedWebhook {
+  url: string;
+  bind(jobId: string): Promise<void>;
+  discard(): Promise<void>;
 }
 
 /** What a handler receives. */

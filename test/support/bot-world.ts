@@ -115,6 +115,8 @@ export interface WorldOptions {
   keys?: Record<string, string>;
   /** Writes to the store before the bot first starts: what an earlier process left there. */
   seed?: (store: KeyValueStore) => Promise<void>;
+  /** PUBLIC_URL on the bot's own port, so imagine's jobs call the bot's webhook route (default: no PUBLIC_URL). */
+  webhooks?: boolean;
   /** Extra or overriding environment variables. */
   env?: Record<string, string>;
   simulator?: SimulatorOptions;
@@ -319,6 +321,7 @@ export async function startWorld(options: WorldOptions = {}): Promise<World> {
       // Tests send bursts from one person; the limits have tests of their own.
       RATE_LIMIT_USER_PER_MINUTE: '0',
       RATE_LIMIT_WORKSPACE_PER_MINUTE: '0',
+      ...(options.webhooks ? { PUBLIC_URL: `http://127.0.0.1:${port}` } : {}),
       ...options.env,
     });
     const log = createTestLogger();

@@ -4,7 +4,7 @@
  * hands a dead instance's watches to the others within about `lockDurationMs + 2 × stalledIntervalMs`.
  * Delivery is at least once: the watch state's per-asker claim keeps posts from repeating.
  */
-import { type ConnectionOptions, DelayedError, type Job, Queue, Worker } from 'bullmq';
+import { type ConnectionOptions, DelayedError, Job, Queue, Worker } from 'bullmq';
 import type { Logger } from '../ports.js';
 import type { RunTurn, TurnOutcome, TurnState, WatchEngine } from './engine.js';
 
@@ -115,6 +115,18 @@ export function createBullMqEngine(options: BullMqEngineOptions): WatchEngine {
         // A safety net only: if re-delaying itself fails (Redis hiccup), BullMQ retries instead of dropping it.
         attempts: 1_000,
         backoff: { type: 'fixed', delay: RETRY_AFTER_THROW_MS },
+      });
+    },
+    async hurry(watch) {
+      const job = await Job.fromId<TurnState>(queueOf(), watchJobId(watch));
+      // Only a waiting turn can be hurried; a running one is on some instance and schedules its own next turn.
+      if (!job || !(await job.isDelayed())) return;
+      await job.promote().catch((error: unknown) => {
+        // It started meanwhile (another instance took it): that turn checks the job anyway.
+        logger.debug(
+          { job: job.id, err: error instanceof Error ? error.message : String(error) },
+          'hurry lost a race',
+        );
       });
     },
     /** Turns running in this process right now (queued turns live in Redis, shared by every instance). */

@@ -32,6 +32,8 @@ export interface TurnState extends StoredWatch {
    * images on a retry (they are not stored), but never times out; a failure's reply is kept as its words.
    */
   ended?: { kind: 'completed' } | { kind: 'failed'; code: string; text: string };
+  /** A webhook will announce the job's end: checks fall back to a slow interval in between (kept across instances). */
+  webhookExpected?: boolean;
 }
 
 /** What a turn decided. */
@@ -46,6 +48,11 @@ export interface WatchEngine {
   start(run: RunTurn): Promise<void>;
   /** Schedules the first turn of a watch that `WatchState.join` just started, due now. */
   add(state: TurnState): Promise<void>;
+  /**
+   * Makes the watch's next turn due now, wherever it waits; a turn running right now is followed by another
+   * at once (in-process) or left to its own schedule (BullMQ: the running instance holds it).
+   */
+  hurry(watch: StoredWatch): Promise<void>;
   /** Watches with a turn queued or running in this process. */
   activeCount(): number;
   /** Resolves when this process has no turn queued or running. */
@@ -61,6 +68,7 @@ export interface WatchEngine {
 }
 
 /** The first turn of a new watch. */
-export function firstTurn(watch: StoredWatch, firstCheckMs: number): TurnState {
-  return { ...watch, checks: 0, failuresInRow: 0, delayMs: firstCheckMs };
+export function firstTurn(watch: StoredWatch, firstCheckMs: number, webhookExpected = false): TurnState {
+  const turn: TurnState = { ...watch, checks: 0, failuresInRow: 0, delayMs: firstCheckMs };
+  return webhookExpected ? { ...turn, webhookExpected } : turn;
 }

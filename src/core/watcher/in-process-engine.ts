@@ -12,6 +12,8 @@ import { createPollScheduler } from './poll-scheduler.js';
 export function createInProcessEngine(options: { clock: Clock; maxConcurrent: number }): WatchEngine {
   const { clock } = options;
   const watched = new Set<string>();
+  /** Watches hurried while their turn was running. */
+  const hurried = new Set<string>();
   let idleWaiters: (() => void)[] = [];
   let run: RunTurn | undefined;
 
@@ -22,9 +24,12 @@ export function createInProcessEngine(options: { clock: Clock; maxConcurrent: nu
       if (!run) return;
       const outcome = await run(state);
       if (outcome.next === 'later' && !stopped) {
-        scheduler.schedule(outcome.state, clock.now() + outcome.delayMs);
+        // Hurried while this turn ran (its check may have come just before the news): check again at once.
+        const delayMs = hurried.delete(watchKeyText(state)) ? 0 : outcome.delayMs;
+        scheduler.schedule(outcome.state, clock.now() + delayMs);
         return;
       }
+      hurried.delete(watchKeyText(state));
       if (outcome.next === 'done') watched.delete(watchKeyText(state));
       if (watched.size === 0 || stopped) wakeIdle();
     },
@@ -49,6 +54,15 @@ export function createInProcessEngine(options: { clock: Clock; maxConcurrent: nu
       if (watched.has(text)) return;
       watched.add(text);
       scheduler.schedule(state, clock.now());
+    },
+    async hurry(watch) {
+      const text = watchKeyText(watch);
+      if (stopped || !watched.has(text)) return;
+      const queued = scheduler.hurry(
+        (state) => watchKeyText(state) === text && state.generation === watch.generation,
+        clock.now(),
+      );
+      if (!queued) hurried.add(text);
     },
     activeCount: () => watched.size,
     idle() {

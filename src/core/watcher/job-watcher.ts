@@ -133,7 +133,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
     route(router) {
       surfaceFor = router;
     },
-    async watch(key, newAsker) {
+    async watch(key, newAsker, watchOptions = {}) {
       if (stopped) throw new BotRestartingError('the bot is shutting down');
       const now = clock.now();
       prune(now);
@@ -150,7 +150,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
       }
       surface.watching?.(key.jobId);
       if (outcome.kind === 'started') {
-        await engine.add(firstTurn(outcome.watch, schedule.firstCheckMs));
+        await engine.add(firstTurn(outcome.watch, schedule.firstCheckMs, watchOptions.webhookExpected));
         return;
       }
       // A late joiner hears where the job stands now rather than waiting for the next change (the state
@@ -167,6 +167,13 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
       const stored = await state.list();
       for (const watch of stored) await engine.add(firstTurn(watch, schedule.firstCheckMs));
       return { resumed: stored.length };
+    },
+    async hurry(key) {
+      if (stopped) return false;
+      const watch = await state.get(key);
+      if (!watch) return false;
+      await engine.hurry(watch);
+      return true;
     },
     forgetWorkspace: (workspace) => state.forgetWorkspace(workspace),
     activeCount: () => engine.activeCount(),

@@ -11,6 +11,8 @@ import type { Clock } from '../ports.js';
 export interface PollScheduler<T> {
   /** Queues `item` to run at `dueAt` (clock time). An item may be queued again from its own run. */
   schedule(item: T, dueAt: number): void;
+  /** Makes the queued items `matches` picks due at `dueAt` at the latest; false when none is queued. */
+  hurry(matches: (item: T) => boolean, dueAt: number): boolean;
   /** Items queued or running. */
   pending(): number;
   /** Stops running queued items; resolves when those already running have settled. */
@@ -89,6 +91,20 @@ export function createPollScheduler<T>(options: {
       queue.push({ dueAt, order: order++, item });
       if (!looping) void loop();
       else if (dueAt < sleepingUntil) wake?.abort();
+    },
+    hurry(matches, dueAt) {
+      const entries: Entry<T>[] = [];
+      while (queue.length > 0) entries.push(queue.pop() as Entry<T>);
+      let found = false;
+      for (const entry of entries) {
+        if (matches(entry.item) && entry.dueAt > dueAt) {
+          entry.dueAt = dueAt;
+          found = true;
+        } else if (matches(entry.item)) found = true;
+        queue.push(entry);
+      }
+      if (found && dueAt < sleepingUntil) wake?.abort();
+      return found;
     },
     pending: () => queue.length + inFlight,
     async stop() {

@@ -257,7 +257,10 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
       const waitedMs = clock.now() - turn.startedAt;
       const plan = deps.planner ? await deps.planner.planFor(durationKeyOf(turn)) : defaultPlan;
       const ageMs = waitedMs + (turn.jobAgeAtStartMs ?? 0);
-      const plannedMs = delayToNextCheck(plan, ageMs, schedule.jitter, deps.random);
+      // With a webhook on its way, polling is only the fallback for a webhook that never comes.
+      const plannedMs = turn.webhookExpected
+        ? schedule.webhookFallbackMs
+        : delayToNextCheck(plan, ageMs, schedule.jitter, deps.random);
       turn.delayMs = Math.max(0, Math.min(plannedMs, deps.timeoutMs - waitedMs));
       return { next: 'later', delayMs: turn.delayMs, state: turn };
     } catch (error) {

@@ -75,6 +75,8 @@ export interface PollSchedule extends CadencePlanOptions {
   finalRetryDelayMs: number;
   /** Final deliveries begun per person, counted across restarts and instances, before the bot gives up. */
   maxFinalAttempts: number;
+  /** While a webhook is expected, the fallback check interval (the webhook itself triggers a check at once). */
+  webhookFallbackMs: number;
 }
 
 export const defaultPollSchedule: PollSchedule = {
@@ -88,6 +90,7 @@ export const defaultPollSchedule: PollSchedule = {
   maxConcurrentChecks: 32,
   finalRetryDelayMs: 30_000,
   maxFinalAttempts: 5,
+  webhookFallbackMs: 10_000,
 };
 
 /** Caps that keep one workspace (or a flood) from taking the whole bot; counted for the whole deployment. */
@@ -104,6 +107,15 @@ export const defaultWatchLimits: WatchLimits = {
   maxImagesPerJob: 20,
 };
 
+/** How a new watch checks its job. */
+export interface WatchOptions {
+  /**
+   * The job was submitted with a webhook: checks fall back to every `webhookFallbackMs`, and the webhook's
+   * arrival triggers one at once (see `JobWatcher.hurry`). Ignored when the job is already watched.
+   */
+  webhookExpected?: boolean;
+}
+
 /** The watcher's surface. */
 export interface JobWatcher {
   /**
@@ -111,7 +123,12 @@ export interface JobWatcher {
    * (by any instance). Resolves once the person is stored: replies arrive on their surface, from whichever
    * instance runs the watch. Rejects with `TooManyWatchesError` when a new watch would pass a cap.
    */
-  watch(key: WatchKey, asker: NewAsker): Promise<void>;
+  watch(key: WatchKey, asker: NewAsker, options?: WatchOptions): Promise<void>;
+  /**
+   * Runs the watch's next check now (a webhook said the job may have changed), on whichever instance holds
+   * it. False when the job is not watched.
+   */
+  hurry(key: WatchKey): Promise<boolean>;
   /** Starts running watches: the stored ones too, on an engine that does not keep them itself. */
   start(): Promise<{ resumed: number }>;
   /**
