@@ -392,3 +392,39 @@ describe('job watcher on the in-process engine (fake clock: the default curve in
     expect(a.errors[0]).toMatch(/^⌛ I stopped watching job `stuck` after 1 min/);
   });
 });
+
+describe('job watcher with a webhook expected (in-process, fake clock)', () => {
+  it('checks at once, then only every 10 s as a fallback for a webhook that never comes', async () => {
+    const world = createWorld(inProcessKit, { script: [queued, running, running, completed()] });
+    const { watcher } = await world.start();
+    const a = world.channel('a');
+    await watcher.watch(key('job-hooked'), world.asker(a), { webhookExpected: true });
+    await world.ended(key('job-hooked'));
+    const times = world.client.calls.map((call) => call.at - (world.client.calls[0]?.at ?? 0));
+    expect(times).toEqual([0, 10_000, 20_000, 30_000]);
+    expect(a.seen).toEqual(['progress:queued', 'progress:running', 'result']);
+  });
+
+  it('a webhook during a running check is not lost: the next check follows at once', async () => {
+    let hurry: () => void = () => {};
+    const world = createWorld(inProcessKit, {
+      script: (check) => {
+        // The webhook comes while the first check is in flight (it saw the job just before it ended).
+        if (check === 0) hurry();
+        return check === 0 ? running : completed();
+      },
+    });
+    const { watcher } = await world.start();
+    hurry = () => void watcher.hurry(key('job-raced'));
+    await watcher.watch(key('job-raced'), world.asker(world.channel('a')), { webhookExpected: true });
+    await world.ended(key('job-raced'));
+    const times = world.client.calls.map((call) => call.at - (world.client.calls[0]?.at ?? 0));
+    expect(times).toEqual([0, 0]);
+  });
+
+  it('is not hurried when the job is not watched', async () => {
+    const world = createWorld(inProcessKit, { script: [completed()] });
+    const { watcher } = await world.start();
+    expect(await watcher.hurry(key('job-unwatched'))).toBe(false);
+  });
+});
