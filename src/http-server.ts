@@ -88,7 +88,8 @@ export async function startHttpServer(args: {
       return;
     }
     Promise.resolve(route.handle(request, response)).catch((error: unknown) => {
-      logger.error({ err: error, path }, 'HTTP route failed');
+      // A prefix route's path carries its credential (a webhook token): log the route, not the path.
+      logger.error({ err: error, path: route.pathPrefix ? `${route.path}…` : path }, 'HTTP route failed');
       if (!response.headersSent) sendJson(response, 500, { ok: false });
     });
   });
