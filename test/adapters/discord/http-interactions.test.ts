@@ -210,4 +210,18 @@ describe('Discord interactions over HTTP (DISCORD_PUBLIC_KEY)', () => {
     expect((failure as Error).message).toMatch(/^Discord refused DISCORD_TOKEN/);
     expect((failure as Error).message).not.toContain(DISCORD_TOKEN);
   });
+
+  it('warns at start-up when DISCORD_PUBLIC_KEY is not the key of the application the token belongs to', async () => {
+    world = await overHttp({ env: { DISCORD_PUBLIC_KEY: 'ab'.repeat(32) } });
+    expect(
+      world.log.entries().some((entry) => /DISCORD_PUBLIC_KEY is not the public key/.test(String(entry.msg))),
+    ).toBe(true);
+    // Discord signs with the application's key: every request then fails the check.
+    const answer = await world.discord.sendInteractionOverHttp(world.discordInteractionsUrl, {
+      id: '1',
+      token: 't',
+      type: 1,
+    } as Parameters<typeof world.discord.sendInteractionOverHttp>[1]);
+    expect(answer.status).toBe(401);
+  });
 });
