@@ -4,7 +4,7 @@
  * as `status` watches a job: progress in one message (it shows the job id, so `/skidio status <id>` works
  * later too), then the images with the prompt and the settings they were made with.
  */
-import type { CommandDefinition } from '../src/core/command.js';
+import { askerOf, type CommandDefinition } from '../src/core/command.js';
 import { BadInputError, NoApiKeyError, NotConfiguredError } from '../src/core/errors.js';
 import { SKIDIO_MODELS, type SkidioModel } from '../src/core/skidio-client.js';
 import { generateParams, type Submission, submissionCaption } from '../src/core/submission.js';
@@ -109,7 +109,7 @@ export const imagineCommand: CommandDefinition = {
   isPrivate: (options) => options.private === true,
   longRunning: true,
   async handler({ invocation, reply, services }) {
-    const { options, workspace, requester } = invocation;
+    const { options, workspace } = invocation;
     if (!services.client) throw new NotConfiguredError('this bot has no Skidio client for imagine');
     const apiKey = await services.keys.get(workspace);
     if (!apiKey) throw new NoApiKeyError('no Skidio API key is set for this workspace');
@@ -142,13 +142,7 @@ export const imagineCommand: CommandDefinition = {
     );
     await services.watcher.watch(
       { workspace, jobId: submitted.jobId },
-      {
-        platform: invocation.platform,
-        requesterId: requester.id,
-        mention: requester.mention,
-        surface: reply,
-        caption: submissionCaption(submission),
-      },
+      { ...askerOf(invocation, reply), caption: submissionCaption(submission) },
       { webhookExpected: webhook !== undefined },
     );
   },

@@ -3,7 +3,7 @@
  * image(s) in the channel (or privately), or a clear message when the job cannot deliver any. The watch
  * itself (coalescing, progress, the end, each person answered once) is the watcher's.
  */
-import type { CommandDefinition } from '../src/core/command.js';
+import { askerOf, type CommandDefinition } from '../src/core/command.js';
 import { NoApiKeyError } from '../src/core/errors.js';
 import { validateJobId } from '../src/core/job-id.js';
 
@@ -34,15 +34,6 @@ export const statusCommand: CommandDefinition = {
     if (!(await services.keys.describe(invocation.workspace))) {
       throw new NoApiKeyError('no Skidio API key is set for this workspace');
     }
-    const { requester } = invocation;
-    await services.watcher.watch(
-      { workspace: invocation.workspace, jobId },
-      {
-        platform: invocation.platform,
-        requesterId: requester.id,
-        mention: requester.mention,
-        surface: reply,
-      },
-    );
+    await services.watcher.watch({ workspace: invocation.workspace, jobId }, askerOf(invocation, reply));
   },
 };

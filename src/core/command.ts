@@ -6,7 +6,7 @@ import type { CommandGate } from './command-gate.js';
 import type { Clock, Logger, WorkspaceId } from './ports.js';
 import type { ReplySurface } from './reply-surface.js';
 import type { SkidioClient, SkidioModel } from './skidio-client.js';
-import type { JobWatcher } from './watcher/types.js';
+import type { JobWatcher, NewAsker } from './watcher/types.js';
 import type { WorkspaceKeyStore } from './workspace-key-store.js';
 
 /** One option of a command. Strings are validated (and may be normalized) by `validate`. */
@@ -143,3 +143,13 @@ export {
   type ReplySurface,
   type ResultReply,
 } from './reply-surface.js';
+
+/** The person who ran `invocation`, as a job watch records them: where and how to answer them. */
+export function askerOf(invocation: Invocation, reply: ReplySurface): NewAsker {
+  return {
+    platform: invocation.platform,
+    requesterId: invocation.requester.id,
+    mention: invocation.requester.mention,
+    surface: reply,
+  };
+}
