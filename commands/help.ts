@@ -1,5 +1,5 @@
 /** `/skidio help`: anyone. The usage of every command, privately. */
-import type { CommandDefinition } from '../src/core/command.js';
+import { type CommandDefinition, typedCommands } from '../src/core/command.js';
 import { usageText } from '../src/core/command-text.js';
 
 export const helpCommand: CommandDefinition = {
@@ -10,9 +10,9 @@ export const helpCommand: CommandDefinition = {
   isPrivate: () => true,
   longRunning: false,
   async handler({ reply, services }) {
-    const visible = services.commands;
+    const visible = typedCommands(services.commands);
     await reply.privateText(
-      `I check Skidio image jobs and post their images here when they are done.\n${usageText(visible)}\nThe \`key\` commands are for workspace admins.`,
+      `I create Skidio images and check Skidio image jobs, and post the images here when they are done.\n${usageText(visible)}\nThe \`key\` commands are for workspace admins. Under a result: Again, Share (private results), Details and Delete.`,
     );
   },
 };

@@ -4,10 +4,10 @@
  * as `status` watches a job: progress in one message (it shows the job id, so `/skidio status <id>` works
  * later too), then the images with the prompt and the settings they were made with.
  */
-import { askerOf, type CommandDefinition } from '../src/core/command.js';
+import { askerOf, type CommandContext, type CommandDefinition } from '../src/core/command.js';
 import { BadInputError, NoApiKeyError, NotConfiguredError } from '../src/core/errors.js';
 import { SKIDIO_MODELS, type SkidioModel } from '../src/core/skidio-client.js';
-import { generateParams, type Submission, submissionCaption } from '../src/core/submission.js';
+import { generateParams, type Submission } from '../src/core/submission.js';
 
 /** Sizes offered as choices; any other `WxH` of multiples of 64 from 256 to 2048 may be typed. */
 export const SIZE_CHOICES = [
@@ -108,42 +108,58 @@ export const imagineCommand: CommandDefinition = {
   adminOnly: false,
   isPrivate: (options) => options.private === true,
   longRunning: true,
-  async handler({ invocation, reply, services }) {
-    const { options, workspace } = invocation;
-    if (!services.client) throw new NotConfiguredError('this bot has no Skidio client for imagine');
-    const apiKey = await services.keys.get(workspace);
-    if (!apiKey) throw new NoApiKeyError('no Skidio API key is set for this workspace');
+  async handler(context) {
+    const { options } = context.invocation;
     const { width, height } = parseSize(String(options.size ?? DEFAULT_SIZE));
-    const random = services.random ?? Math.random;
-    const submission: Submission = {
+    const random = context.services.random ?? Math.random;
+    await submitAndWatch(context, {
       prompt: String(options.prompt).trim(),
-      model: (options.model as SkidioModel | undefined) ?? services.defaultModel ?? 'flux-schnell',
+      model: (options.model as SkidioModel | undefined) ?? context.services.defaultModel ?? 'flux-schnell',
       width,
       height,
       count: typeof options.count === 'number' ? options.count : 1,
-      seed: typeof options.seed === 'number' ? options.seed : Math.floor(random() * (MAX_SEED + 1)),
+      seed: typeof options.seed === 'number' ? options.seed : randomSeed(random),
       ...(typeof options.negative === 'string' && options.negative.trim() !== ''
         ? { negativePrompt: options.negative.trim() }
         : {}),
       ...(typeof options.steps === 'number' ? { steps: options.steps } : {}),
-    };
-    const webhook = await services.webhooks?.issue(workspace);
-    const params = generateParams(submission);
-    const submitted = await services.client
-      .submitAsync(webhook ? { ...params, webhook: webhook.url } : params, apiKey)
-      .catch(async (error: unknown) => {
-        await webhook?.discard();
-        throw error;
-      });
-    await webhook?.bind(submitted.jobId);
-    services.logger.info(
-      { jobId: submitted.jobId, model: submission.model, count: submission.count },
-      'submitted a job for imagine',
-    );
-    await services.watcher.watch(
-      { workspace, jobId: submitted.jobId },
-      { ...askerOf(invocation, reply), caption: submissionCaption(submission) },
-      { webhookExpected: webhook !== undefined },
-    );
+    });
   },
 };
+
+/** A seed for `random`'s next number in [0, 1). */
+export function randomSeed(random: () => number): number {
+  return Math.floor(random() * (MAX_SEED + 1));
+}
+
+/**
+ * Submits `submission` with the workspace's key (and a webhook URL when the bot has one) and watches the job
+ * for the person who asked, as `status` would. Shared by `imagine` and the Again button.
+ */
+export async function submitAndWatch(
+  { invocation, reply, services }: CommandContext,
+  submission: Submission,
+): Promise<void> {
+  const { workspace } = invocation;
+  if (!services.client) throw new NotConfiguredError('this bot has no Skidio client for imagine');
+  const apiKey = await services.keys.get(workspace);
+  if (!apiKey) throw new NoApiKeyError('no Skidio API key is set for this workspace');
+  const webhook = await services.webhooks?.issue(workspace);
+  const params = generateParams(submission);
+  const submitted = await services.client
+    .submitAsync(webhook ? { ...params, webhook: webhook.url } : params, apiKey)
+    .catch(async (error: unknown) => {
+      await webhook?.discard();
+      throw error;
+    });
+  await webhook?.bind(submitted.jobId);
+  services.logger.info(
+    { jobId: submitted.jobId, model: submission.model, count: submission.count },
+    'submitted a job for imagine',
+  );
+  await services.watcher.watch(
+    { workspace, jobId: submitted.jobId },
+    { ...askerOf(invocation, reply), submission },
+    { webhookExpected: webhook !== undefined },
+  );
+}

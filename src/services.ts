@@ -9,6 +9,7 @@ import type { CommandServices } from './core/command.js';
 import { type CommandGate, createCommandGate } from './core/command-gate.js';
 import { createImageFetcher, type ImageFetcher } from './core/images.js';
 import { type Clock, type KeyValueStore, type Logger, systemClock } from './core/ports.js';
+import { createResultRecords } from './core/results/result-records.js';
 import type { RetryPolicy } from './core/retry.js';
 import { createKeyring, type SecretBox } from './core/secret-box.js';
 import { createSkidioClient, type SkidioClient, type SkidioClientOptions } from './core/skidio-client.js';
@@ -84,6 +85,7 @@ export async function createBotServices(
     allowPrivateHosts: config.allowPrivateImageHosts,
   });
   const schedule = overrides.schedule;
+  const results = createResultRecords(store, clock);
   const ackFirst = createAckFirst();
   const redis =
     config.store.kind === 'redis' && !overrides.store && !overrides.localWatches
@@ -103,6 +105,7 @@ export async function createBotServices(
     durations: redis?.durations ?? createStoredJobDurations(store),
     limits: config.limits,
     yieldToAcks: ackFirst.yieldToAcks,
+    results,
     clock,
     logger: logger.child({ component: 'watcher' }),
     ...(schedule ? { schedule } : {}),
@@ -113,6 +116,7 @@ export async function createBotServices(
     images,
     watcher,
     keys,
+    results,
     sealer: box,
     redis,
     secrets,

@@ -4,7 +4,7 @@
  * A command with a `rest` option (imagine's prompt) reads flags instead: the words before the first `--name`
  * are that option, then `--name value` pairs (a value may be quoted) and `--name` for a boolean.
  */
-import { type CommandDefinition, type OptionValues, usageOf } from './command.js';
+import { type CommandDefinition, type OptionValues, typedCommands, usageOf } from './command.js';
 import { BadInputError } from './errors.js';
 
 /** A line resolved to a command and its raw (not yet validated) options. */
@@ -37,7 +37,9 @@ export function parseCommandText(text: string, commands: readonly CommandDefinit
     .sort((a, b) => b.path.length - a.path.length)
     .find((candidate) => candidate.path.every((word, index) => path[index] === word));
   if (!command) {
-    throw new BadInputError(`I don't know that command. Here is what I understand:\n${usageText(commands)}`);
+    throw new BadInputError(
+      `I don't know that command. Here is what I understand:\n${usageText(typedCommands(commands))}`,
+    );
   }
 
   const rest = words.slice(command.path.length);

@@ -5,6 +5,7 @@
 import type { CommandGate } from './command-gate.js';
 import type { Clock, Logger, WorkspaceId } from './ports.js';
 import type { ReplySurface } from './reply-surface.js';
+import type { ResultRecords } from './results/result-records.js';
 import type { SkidioClient, SkidioModel } from './skidio-client.js';
 import type { JobWatcher, NewAsker } from './watcher/types.js';
 import type { WorkspaceKeyStore } from './workspace-key-store.js';
@@ -85,6 +86,8 @@ export interface CommandServices {
   random?: () => number;
   /** Webhook URLs for submissions (PUBLIC_URL set, an HTTP server running); absent: the watcher polls. */
   webhooks?: WebhookIssuer;
+  /** Posted results, for their buttons (again, share, details, delete); absent: those commands refuse. */
+  results?: ResultRecords;
 }
 
 /** Issues a submission's own webhook URL (the URL is a credential: never logged). */
@@ -117,7 +120,18 @@ export interface CommandDefinition {
   isPrivate(options: OptionValues): boolean;
   /** Replies keep arriving long after the ack (a job watch): adapters must not hold anything up waiting. */
   longRunning: boolean;
+  /**
+   * Run from a result's button (and typed as text on Slack and the console): not a Discord subcommand, not
+   * listed by help. `'removes'`: it acts on the message it was clicked on (Delete), so adapters acknowledge
+   * without posting a new message.
+   */
+  button?: 'posts' | 'removes';
   handler(context: CommandContext): Promise<void>;
+}
+
+/** The commands people type from memory: help lists them, Discord registers them (button commands are not). */
+export function typedCommands(commands: readonly CommandDefinition[]): CommandDefinition[] {
+  return commands.filter((command) => command.button === undefined);
 }
 
 /** `status`, `key set`: the command's words joined. */
@@ -150,6 +164,7 @@ export function askerOf(invocation: Invocation, reply: ReplySurface): NewAsker {
     platform: invocation.platform,
     requesterId: invocation.requester.id,
     mention: invocation.requester.mention,
+    ...(invocation.command.isPrivate(invocation.options) ? { private: true } : {}),
     surface: reply,
   };
 }

@@ -15,6 +15,7 @@ import {
   BadInputError,
   BotRestartingError,
   PermissionDeniedError,
+  ResultUnavailableError,
   SkidioBotError,
   TooManyCommandsError,
 } from './errors.js';
@@ -112,6 +113,7 @@ export async function reportError(
       error instanceof BadInputError ||
       error instanceof BotRestartingError ||
       error instanceof PermissionDeniedError ||
+      error instanceof ResultUnavailableError ||
       error instanceof TooManyCommandsError
         ? 'info'
         : 'warn';

@@ -24,6 +24,7 @@ export type SkidioErrorCode =
   | 'too_many_commands'
   | 'too_many_watches'
   | 'bot_restarting'
+  | 'result_unavailable'
   | 'bot_bug';
 
 /** Base class: a string `code`, a `name` equal to the class name, and the original `cause` kept. */
@@ -164,6 +165,14 @@ export class TooManyWatchesError extends SkidioBotError {
   ) {
     super(`the ${scope} already has ${limit} jobs being watched`);
   }
+}
+
+/**
+ * A result's button (or `/skidio share <id>`) cannot be used: the record expired or is unknown here, or the
+ * person may not act on it. `message` is safe to show them.
+ */
+export class ResultUnavailableError extends SkidioBotError {
+  readonly code = 'result_unavailable';
 }
 
 /** The bot is shutting down and takes no new commands; the next process will. */

@@ -127,6 +127,8 @@ export function errorText(error: SkidioBotError, jobId?: string): string {
     }
     case 'bot_restarting':
       return BOT_RESTARTING_TEXT;
+    case 'result_unavailable':
+      return `🗂️ ${error.message}`;
     case 'bot_bug':
       return UNEXPECTED_ERROR_TEXT;
     case 'job_timed_out': {

@@ -4,6 +4,7 @@
  */
 import type { ResolvedImages } from './images.js';
 import type { JobStatus } from './job-status.js';
+import type { ResultAction } from './results/result-actions.js';
 
 /** A progress update for one job. */
 export interface ProgressReply {
@@ -13,11 +14,12 @@ export interface ProgressReply {
   text: string;
 }
 
-/** A finished job's images, with the line that goes with them. */
+/** A finished job's images, with the line that goes with them and the buttons under them. */
 export interface ResultReply {
   jobId: string;
   images: ResolvedImages;
   text: string;
+  actions?: readonly ResultAction[];
 }
 
 /**
@@ -30,8 +32,11 @@ export interface ResultReply {
 export interface ReplySurface {
   readonly delivery: unknown;
   progress(reply: ProgressReply): Promise<void>;
-  /** The job's images; rejects with `ReplyNotDeliveredError` when they did not reach the platform. */
-  result(reply: ResultReply): Promise<void>;
+  /**
+   * The job's images; rejects with `ReplyNotDeliveredError` when they did not reach the platform. May resolve
+   * to the adapter's JSON reference of what it posted, which Delete hands back to `removeResult`.
+   */
+  result(reply: ResultReply): Promise<unknown>;
   /**
    * A final failure message about the command (shown where the result would have been); `jobId` when it is
    * about a job, so that adapters learn the job from the reply, never from the command's options.
@@ -41,6 +46,16 @@ export interface ReplySurface {
   privateText(text: string): Promise<void>;
   /** The conversation now waits on this job (the watcher says so once it has recorded the person). */
   watching?(jobId: string): void;
+  /**
+   * A surface posting in the channel of a stored address, for everyone to see (Share of a private result,
+   * which may have been delivered by DM); undefined when this surface already posts there.
+   */
+  inChannelOf?(address: unknown): ReplySurface | undefined;
+  /**
+   * Removes the result a button was clicked on (Delete): `posted` is what `result` resolved to. Absent where
+   * there is no message to remove (the console).
+   */
+  removeResult?(posted: unknown): Promise<void>;
   /** Asks the requester for a secret in a form; undefined on platforms without forms (the console). */
   openSecretForm?(): Promise<void>;
 }

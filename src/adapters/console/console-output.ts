@@ -1,12 +1,13 @@
 /**
  * How the console prints replies: readable lines for people, or with `--json` one JSON object per reply
- * (`{"kind","command","jobId","status","files","text"}`, fields that do not apply left out), and where it
+ * (`{"kind","command","jobId","status","files","text","actions"}`, fields that do not apply left out), and where it
  * saves images.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import type { ProgressReply, ReplySurface, ResultReply } from '../../core/command.js';
+import { actionCommandText } from '../../core/results/result-actions.js';
 
 /** One printed reply, in the contract's field order. */
 export interface ConsoleLine {
@@ -16,6 +17,8 @@ export interface ConsoleLine {
   status?: string;
   files?: string[];
   text: string;
+  /** A result's buttons, as the commands that do what they do (`/skidio again <id>`). */
+  actions?: string[];
 }
 
 /** Prints lines in the chosen format. */
@@ -32,7 +35,8 @@ export function createConsolePrinter(output: Writable, json: boolean): ConsolePr
         return;
       }
       const files = line.files?.map((file) => `\n  saved ${file}`).join('') ?? '';
-      output.write(`[${line.command}] ${line.text.replaceAll('\n', '\n  ')}${files}\n`);
+      const actions = line.actions ? `\n  buttons: ${line.actions.join(' · ')}` : '';
+      output.write(`[${line.command}] ${line.text.replaceAll('\n', '\n  ')}${files}${actions}\n`);
     },
   };
 }
@@ -71,6 +75,7 @@ export function createConsoleReplySurface(args: {
         status: 'completed',
         files,
         text: reply.text,
+        ...(reply.actions?.length ? { actions: reply.actions.map(actionCommandText) } : {}),
       });
     },
     async error(text, jobId) {

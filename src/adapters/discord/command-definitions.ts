@@ -14,7 +14,12 @@ import {
   InteractionContextType,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { CommandDefinition, OptionSpec, OptionValues } from '../../core/command.js';
+import {
+  type CommandDefinition,
+  type OptionSpec,
+  type OptionValues,
+  typedCommands,
+} from '../../core/command.js';
 import { inDiscordWords } from './texts.js';
 
 /** The one top-level command. */
@@ -114,7 +119,8 @@ export function skidioCommandJson(
   const options: Array<APIApplicationCommandSubcommandOption | APIApplicationCommandSubcommandGroupOption> =
     [];
   const groups = new Map<string, APIApplicationCommandSubcommandGroupOption>();
-  for (const command of commands) {
+  // Button commands (again, share, details, delete) arrive as component clicks, never as subcommands.
+  for (const command of typedCommands(commands)) {
     const [first, second, ...rest] = command.path;
     if (first === undefined || rest.length > 0) {
       throw new Error(`/skidio ${command.path.join(' ')}: Discord allows one or two words after the command`);

@@ -5,7 +5,7 @@
  * https://docs.slack.dev/reference/app-manifest
  */
 import type { CommandDefinition } from '../../core/command.js';
-import { usageOf } from '../../core/command.js';
+import { typedCommands, usageOf } from '../../core/command.js';
 
 /** The slash command. */
 export const SLASH_COMMAND = '/skidio';
@@ -80,7 +80,9 @@ export function oauthRedirectUrlFor(requestUrl: string): string {
 
 /** `status <job_id> [private] | key set [<key>] | …`: every command's usage without the slash command. */
 export function slackUsageHint(commands: readonly CommandDefinition[]): string {
-  return commands.map((command) => usageOf(command).replace(/^\/skidio\s+/, '')).join(' | ');
+  return typedCommands(commands)
+    .map((command) => usageOf(command).replace(/^\/skidio\s+/, ''))
+    .join(' | ');
 }
 
 /** Builds the manifest; `requestUrl` defaults to the placeholder and must end in `/slack/events`. */

@@ -10,6 +10,7 @@ import { BotRestartingError, TooManyWatchesError } from '../errors.js';
 import type { ImageFetcher } from '../images.js';
 import { type Clock, type Logger, silentLogger, systemClock, type WorkspaceId } from '../ports.js';
 import type { ReplySurface } from '../reply-surface.js';
+import type { ResultRecords } from '../results/result-records.js';
 import type { SkidioClient } from '../skidio-client.js';
 import { firstTurn, type RunTurn, type WatchEngine } from './engine.js';
 import type { JobDurations } from './job-durations.js';
@@ -48,6 +49,8 @@ export interface JobWatcherOptions {
   logger?: Logger;
   /** Resolves when no command waits for its ack: every turn starts after those (see ack-first.ts). */
   yieldToAcks?: () => Promise<void>;
+  /** Records results for their buttons (Again, Share, Details, Delete); without it results carry none. */
+  results?: ResultRecords;
 }
 
 /** A live surface is dropped this long after its person asked, in case another instance answered them. */

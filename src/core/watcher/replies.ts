@@ -6,7 +6,15 @@
 import { completedText, progressText } from '../messages.js';
 import type { Logger } from '../ports.js';
 import type { ReplySurface } from '../reply-surface.js';
+import type { ResultAction } from '../results/result-actions.js';
+import { submissionCaption } from '../submission.js';
 import type { StoredAsker, WatchEvent, WatchKey } from './types.js';
+
+/** What goes with a completed result: its buttons, and where to note what the adapter posted. */
+export interface ResultExtras {
+  actions: readonly ResultAction[];
+  notePosted(posted: unknown): Promise<void>;
+}
 
 /**
  * Tells `asker` one event. Resolves true when the surface took it. A final reply the surface could not
@@ -19,6 +27,7 @@ export async function tell(
   asker: StoredAsker,
   event: WatchEvent,
   logger: Logger,
+  extras?: ResultExtras,
 ): Promise<boolean> {
   const { jobId } = key;
   try {
@@ -33,13 +42,21 @@ export async function tell(
         return true;
       case 'completed': {
         const { files, failures, omitted } = event.images;
-        await surface.result({
+        const caption = asker.submission ? submissionCaption(asker.submission) : undefined;
+        const posted = await surface.result({
           jobId,
           images: event.images,
-          text: [completedText(jobId, asker.mention, files.length, failures, omitted), asker.caption]
+          text: [completedText(jobId, asker.mention, files.length, failures, omitted), caption]
             .filter((line) => line !== undefined)
             .join('\n'),
+          ...(extras ? { actions: extras.actions } : {}),
         });
+        if (posted !== undefined && extras) {
+          // Only Delete reads it: a store failure here must not make a delivered result owed again.
+          await extras
+            .notePosted(posted)
+            .catch((error: unknown) => logger.warn({ err: error, jobId }, 'could not note a posted result'));
+        }
         return true;
       }
       case 'ended':

@@ -19,6 +19,8 @@ import { isFinal, type JobStatus } from '../job-status.js';
 import { errorText } from '../messages.js';
 import type { Clock, Logger, WorkspaceId } from '../ports.js';
 import type { ReplySurface } from '../reply-surface.js';
+import { actionsFor } from '../results/result-actions.js';
+import type { ResultRecords } from '../results/result-records.js';
 import type { SkidioClient } from '../skidio-client.js';
 import type { RunTurn, TurnOutcome, TurnState } from './engine.js';
 import { readJobClock } from './job-clock.js';
@@ -26,7 +28,7 @@ import type { DurationKey } from './job-durations.js';
 import { cadencePlan, delayToNextCheck } from './poll-plan.js';
 import type { PollPlanner } from './poll-planner.js';
 import type { ProgressOutbox } from './progress-outbox.js';
-import { tell, tellGaveUp } from './replies.js';
+import { type ResultExtras, tell, tellGaveUp } from './replies.js';
 import type {
   PollSchedule,
   ProgressStatus,
@@ -64,6 +66,8 @@ export interface TurnDeps {
   logger: Logger;
   /** Aborted when the watcher stops: a turn in flight ends without deciding anything. */
   stopping: AbortSignal;
+  /** Where results are recorded for their buttons; without it results carry none. */
+  results?: ResultRecords;
 }
 
 /** A check's verdict: keep watching, or the end of the job (kept in the turn while replies are owed). */
@@ -193,7 +197,9 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
     try {
       // Counted before posting: a reply that brings the process down still runs out of attempts.
       await state.updateAsker(key, { ...asker, finalAttempts: attempts });
-      if (await tell(surface, key, asker, final(clock.now() - asker.joinedAt), logger)) {
+      const event = final(clock.now() - asker.joinedAt);
+      const extras = event.kind === 'completed' ? await recordResult(key, asker, event) : undefined;
+      if (await tell(surface, key, asker, event, logger, extras)) {
         return await close(key, asker);
       }
     } catch (error) {
@@ -203,6 +209,26 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
     }
     await state.release(key, asker.id);
     return 'owed';
+  }
+
+  /** The record a result's buttons read; without one (no records, or the store failed) it has no buttons. */
+  async function recordResult(
+    key: WatchKey,
+    asker: StoredAsker,
+    event: Extract<WatchEvent, { kind: 'completed' }>,
+  ): Promise<ResultExtras | undefined> {
+    const { results } = deps;
+    if (!results) return undefined;
+    try {
+      const record = await results.keep(key, asker, event.images);
+      return { actions: actionsFor(record), notePosted: (posted) => results.notePosted(record.id, posted) };
+    } catch (error) {
+      logger.warn(
+        { err: error, jobId: key.jobId },
+        'could not record a result; it is posted without buttons',
+      );
+      return undefined;
+    }
   }
 
   async function close(key: WatchKey, asker: StoredAsker): Promise<'done'> {

@@ -7,6 +7,7 @@ import type { ResolvedImages } from '../images.js';
 import type { JobStatus } from '../job-status.js';
 import type { WorkspaceId } from '../ports.js';
 import type { ReplySurface } from '../reply-surface.js';
+import type { Submission } from '../submission.js';
 import type { CadencePlanOptions } from './poll-plan.js';
 
 /** One watched job: a job id is only meaningful with the workspace whose key asks about it. */
@@ -40,8 +41,10 @@ export interface StoredAsker {
   address: unknown;
   /** The last progress state this person was told, so nobody hears the same state twice. */
   heard?: ProgressStatus['state'];
-  /** What the person asked for (imagine's prompt and settings), shown under their result. */
-  caption?: string;
+  /** The person asked for a private reply: their result's buttons offer Share. */
+  private?: boolean;
+  /** What the person asked for (imagine's prompt and settings): shown under their result, reused by Again. */
+  submission?: Submission;
   /** Final deliveries begun, by any instance and across restarts. */
   finalAttempts?: number;
 }
@@ -51,8 +54,9 @@ export interface NewAsker {
   platform: string;
   requesterId: string;
   mention: string;
+  private?: boolean;
   /** Shown under this person's result: what they asked for (imagine). */
-  caption?: string;
+  submission?: Submission;
   /** The live reply surface of the command; its `delivery` is the stored address. */
   surface: ReplySurface;
 }

@@ -1,0 +1,131 @@
+/**
+ * What the bot remembers of a posted result, so its buttons work after a restart and on any instance: a
+ * record per person and result (kept 30 days) and the images' bytes (kept 24 hours, for Share). A button
+ * carries only the record's short id, never the state itself. The id is derived from the stored asker's id,
+ * so a final reply tried again (by this instance or another) keeps the same record and the same buttons.
+ */
+import { createHash } from 'node:crypto';
+import type { ImageType } from '../image-type.js';
+import type { ImageFile, ResolvedImages } from '../images.js';
+import type { Clock, KeyValueStore, WorkspaceId } from '../ports.js';
+import type { Submission } from '../submission.js';
+import type { StoredAsker, WatchKey } from '../watcher/types.js';
+
+/** How long a result's buttons work. */
+export const RESULT_RECORD_TTL_MS = 30 * 24 * 60 * 60_000;
+/** How long a result's images are kept for Share. */
+export const KEPT_IMAGES_TTL_MS = 24 * 60 * 60_000;
+/** Results with more image bytes than this are not kept: Share then says the images expired. */
+export const MAX_KEPT_IMAGE_BYTES = 16 * 1024 * 1024;
+
+/** A posted result, as its buttons find it. */
+export interface ResultRecord {
+  id: string;
+  workspace: WorkspaceId;
+  jobId: string;
+  platform: string;
+  /** The asker's stored reply address: where a Share of a private result goes (the channel they asked in). */
+  address: unknown;
+  requesterId: string;
+  mention: string;
+  askedAt: number;
+  completedAt: number;
+  private: boolean;
+  imageCount: number;
+  /** Imagine's settings (Again re-submits them with a new seed); absent for a `status` result. */
+  submission?: Submission;
+  /** The adapter's reference to what it posted (Slack's file ids), for Delete. */
+  posted?: unknown;
+}
+
+interface KeptImage {
+  name: string;
+  type: ImageType;
+  base64: string;
+  sourceUrl?: string;
+}
+
+/** The records and kept images, in the bot's shared store. */
+export interface ResultRecords {
+  /** Records the result `asker` is about to receive (again, harmlessly, when a reply is retried). */
+  keep(key: WatchKey, asker: StoredAsker, images: ResolvedImages): Promise<ResultRecord>;
+  get(id: string): Promise<ResultRecord | undefined>;
+  /** The kept images; undefined once they expired (or were too large to keep). */
+  images(id: string): Promise<ImageFile[] | undefined>;
+  /** Notes what the adapter posted, for a later Delete. */
+  notePosted(id: string, posted: unknown): Promise<void>;
+  /** Forgets the record and its images (after Delete). */
+  remove(id: string): Promise<void>;
+}
+
+const RECORD_ID = /^[A-Za-z0-9_-]{16}$/;
+
+/** The record id of `askerId`'s result: 96 bits of its hash, in 16 URL-safe characters. */
+export function resultRecordId(askerId: string): string {
+  return createHash('sha256').update(`result:${askerId}`).digest('base64url').slice(0, 16);
+}
+
+/** True when `text` has the shape of a record id (checked before any store read). */
+export function isResultRecordId(text: string): boolean {
+  return RECORD_ID.test(text);
+}
+
+const recordKey = (id: string) => `result:${id}`;
+const imagesKey = (id: string) => `result-images:${id}`;
+
+/** Builds the records on `store`. */
+export function createResultRecords(store: KeyValueStore, clock: Clock): ResultRecords {
+  return {
+    async keep(key, asker, images) {
+      const id = resultRecordId(asker.id);
+      const earlier = await store.get<ResultRecord>(recordKey(id));
+      if (earlier) return earlier;
+      const record: ResultRecord = {
+        id,
+        workspace: key.workspace,
+        jobId: key.jobId,
+        platform: asker.platform,
+        address: asker.address,
+        requesterId: asker.requesterId,
+        mention: asker.mention,
+        askedAt: asker.joinedAt,
+        completedAt: clock.now(),
+        private: asker.private === true,
+        imageCount: images.files.length,
+        ...(asker.submission ? { submission: asker.submission } : {}),
+      };
+      const bytes = images.files.reduce((total, file) => total + file.bytes.length, 0);
+      if (images.files.length > 0 && bytes <= MAX_KEPT_IMAGE_BYTES) {
+        const kept: KeptImage[] = images.files.map((file) => ({
+          name: file.name,
+          type: file.type,
+          base64: file.bytes.toString('base64'),
+          ...(file.sourceUrl ? { sourceUrl: file.sourceUrl } : {}),
+        }));
+        await store.set(imagesKey(id), kept, KEPT_IMAGES_TTL_MS);
+      }
+      await store.set(recordKey(id), record, RESULT_RECORD_TTL_MS);
+      return record;
+    },
+    get: (id) => (isResultRecordId(id) ? store.get<ResultRecord>(recordKey(id)) : Promise.resolve(undefined)),
+    async images(id) {
+      const kept = await store.get<KeptImage[]>(imagesKey(id));
+      return kept?.map((image) => ({
+        name: image.name,
+        type: image.type,
+        bytes: Buffer.from(image.base64, 'base64'),
+        ...(image.sourceUrl ? { sourceUrl: image.sourceUrl } : {}),
+      }));
+    },
+    async notePosted(id, posted) {
+      const record = await store.get<ResultRecord>(recordKey(id));
+      if (!record) return;
+      const left = record.completedAt + RESULT_RECORD_TTL_MS - clock.now();
+      if (left > 0) await store.set(recordKey(id), { ...record, posted }, left);
+    },
+    async remove(id) {
+      await store.delete(imagesKey(id));
+      await store.delete(recordKey(id));
+    },
+  };
+}
