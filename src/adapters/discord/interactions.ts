@@ -6,6 +6,7 @@
  * command against a reply surface that edits the deferred reply.
  */
 import {
+  type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
   MessageFlags,
@@ -17,6 +18,7 @@ import type { CommandDefinition, CommandServices, OptionValues, Requester } from
 import { dispatch } from '../../core/dispatch.js';
 import { UNEXPECTED_ERROR_TEXT } from '../../core/messages.js';
 import type { Clock, Logger } from '../../core/ports.js';
+import { parseActionId } from '../../core/results/result-actions.js';
 import type { SecretBox } from '../../core/secret-box.js';
 import type { BotMetrics } from '../../metrics.js';
 import { findCommand, optionValuesOf, SKIDIO_COMMAND_NAME } from './command-definitions.js';
@@ -24,8 +26,9 @@ import { DEFAULT_ATTACHMENT_SIZE_LIMIT, type DiscordDelivery, mentionOf } from '
 import { describeDiscordError, isAlreadyAcknowledged } from './discord-errors.js';
 import { keyForm, submittedKey } from './key-form.js';
 import type { DiscordMessenger } from './messenger.js';
+import { createRemovalSurface } from './removal-surface.js';
 import { createDiscordReplySurface } from './reply-surface.js';
-import { SERVERS_ONLY_TEXT, UNKNOWN_COMMAND_TEXT } from './texts.js';
+import { SERVERS_ONLY_TEXT, UNKNOWN_BUTTON_TEXT, UNKNOWN_COMMAND_TEXT } from './texts.js';
 
 /** How long an interaction id is remembered: Discord keeps an interaction answerable for 15 minutes. */
 const INTERACTION_MEMORY_MS = 15 * 60_000;
@@ -59,7 +62,11 @@ interface Arrival {
 
 type GuildInteraction =
   | ChatInputCommandInteraction<'cached' | 'raw'>
-  | ModalSubmitInteraction<'cached' | 'raw'>;
+  | ModalSubmitInteraction<'cached' | 'raw'>
+  | ButtonInteraction<'cached' | 'raw'>;
+
+/** Interactions the bot answers: commands, the key form, a result's buttons. */
+type AnswerableInteraction = ChatInputCommandInteraction | ModalSubmitInteraction | ButtonInteraction;
 
 /** The workspace of a server: `discord:<guild id>`. */
 export function workspaceOf(guildId: string): string {
@@ -88,10 +95,7 @@ export function createInteractionHandler(
   const { services, clock } = deps;
   const log = deps.logger;
 
-  async function replyPrivately(
-    interaction: ChatInputCommandInteraction | ModalSubmitInteraction,
-    text: string,
-  ) {
+  async function replyPrivately(interaction: AnswerableInteraction, text: string) {
     await interaction
       .reply({ content: text, flags: MessageFlags.Ephemeral })
       .catch((error: unknown) => log.warn(describeDiscordError(error), 'could not answer an interaction'));
@@ -190,9 +194,60 @@ export function createInteractionHandler(
     await run(interaction, command, { [secret?.name ?? 'key']: key }, { channelId, receivedAt, acked }, true);
   }
 
+  /**
+   * A click on a result's button: the command it stands for, on the record its id carries. Delete acts on the
+   * message clicked: acknowledged as an update of it (no new message), answered in private follow-ups.
+   */
+  async function onButton(interaction: ButtonInteraction, acked: () => void): Promise<void> {
+    const receivedAt = clock.now();
+    const action = parseActionId(interaction.customId);
+    const command =
+      action &&
+      services.commands.find((known) => known.button && known.path.join(' ') === action.path.join(' '));
+    if (!action || !command) {
+      log.warn({ customId: interaction.customId.slice(0, 100) }, 'a button this bot does not know');
+      return replyPrivately(interaction, UNKNOWN_BUTTON_TEXT);
+    }
+    const { channelId } = interaction;
+    if (!interaction.inGuild() || !channelId) return replyPrivately(interaction, SERVERS_ONLY_TEXT);
+    if (command.button !== 'removes') {
+      const where = { channelId, receivedAt, acked };
+      return run(interaction, command, action.options, where, command.isPrivate(action.options));
+    }
+    try {
+      await interaction.deferUpdate();
+    } catch (error) {
+      if (!isAlreadyAcknowledged(error)) {
+        log.warn(describeDiscordError(error), 'could not acknowledge a button in time');
+        return;
+      }
+    }
+    acked();
+    deps.metrics?.countCommand('discord', command.path.join(' '));
+    const reply = createRemovalSurface({
+      messenger: deps.messenger,
+      applicationId: interaction.applicationId,
+      token: interaction.token,
+      log,
+    });
+    const invocation = {
+      platform: 'discord',
+      workspace: workspaceOf(interaction.guildId),
+      requester: requesterOf(interaction),
+      command,
+      options: action.options,
+    } as const;
+    const work = () => dispatch(invocation, reply, services);
+    await (deps.ackFirst ? deps.ackFirst.afterAck(work) : work());
+  }
+
   /** After an unexpected failure the person still hears something, unless they already have. */
   async function answerAfterFailure(interaction: Interaction): Promise<void> {
-    if (!(interaction.isChatInputCommand() || interaction.isModalSubmit()) || interaction.replied) return;
+    if (
+      !(interaction.isChatInputCommand() || interaction.isModalSubmit() || interaction.isButton()) ||
+      interaction.replied
+    )
+      return;
     try {
       if (interaction.deferred) await interaction.editReply({ content: UNEXPECTED_ERROR_TEXT });
       else await interaction.reply({ content: UNEXPECTED_ERROR_TEXT, flags: MessageFlags.Ephemeral });
@@ -227,6 +282,8 @@ export function createInteractionHandler(
         else await replyPrivately(interaction, UNKNOWN_COMMAND_TEXT);
       } else if (interaction.isModalSubmit()) {
         await onForm(interaction, acked);
+      } else if (interaction.isButton()) {
+        await onButton(interaction, acked);
       }
     } catch (error) {
       log.error(describeDiscordError(error), 'an interaction could not be handled');

@@ -4,7 +4,8 @@
  * channel messages and DMs use the bot token, live forever and go through the client's REST (its global
  * budget). Every call rejects with discord.js's `DiscordAPIError`.
  */
-import { MessageFlags, type RawFile, type REST, Routes } from 'discord.js';
+import { ButtonStyle, ComponentType, MessageFlags, type RawFile, type REST, Routes } from 'discord.js';
+import { actionIdOf, type ResultAction } from '../../core/results/result-actions.js';
 
 /** One file to upload. */
 export interface UploadFile {
@@ -21,12 +22,16 @@ export interface OutgoingMessage {
   ephemeral?: boolean;
   /** The one user this message may ping; nobody else (no @everyone, no roles), whatever the text says. */
   mentionUserId?: string;
+  /** A result's buttons, in one row; each carries only its record's id (result-actions.ts). */
+  buttons?: readonly ResultAction[];
 }
 
 /** The calls replies need. */
 export interface DiscordMessenger {
   /** Edits the interaction's first reply (the deferred one). */
   editOriginal(applicationId: string, token: string, message: OutgoingMessage): Promise<void>;
+  /** Deletes the interaction's `@original`: for a click on a button, the message the button is on. */
+  deleteOriginal(applicationId: string, token: string): Promise<void>;
   /** Adds a message to the interaction (after the original has been edited once). */
   followUp(applicationId: string, token: string, message: OutgoingMessage): Promise<void>;
   /** Posts a bot message in a channel; returns its id. */
@@ -49,6 +54,26 @@ function messageBody(message: OutgoingMessage, isNew: boolean): Record<string, u
       ? { attachments: message.files.map((file, index) => ({ id: index, filename: file.name })) }
       : {}),
     ...(isNew && message.ephemeral ? { flags: MessageFlags.Ephemeral } : {}),
+    ...(message.buttons && message.buttons.length > 0 ? { components: [buttonRow(message.buttons)] } : {}),
+  };
+}
+
+const BUTTON_STYLES = {
+  primary: ButtonStyle.Primary,
+  secondary: ButtonStyle.Secondary,
+  danger: ButtonStyle.Danger,
+} as const;
+
+/** One action row of buttons (https://discord.com/developers/docs/components/reference#button). */
+function buttonRow(actions: readonly ResultAction[]) {
+  return {
+    type: ComponentType.ActionRow,
+    components: actions.map((action) => ({
+      type: ComponentType.Button,
+      style: BUTTON_STYLES[action.style],
+      label: action.label,
+      custom_id: actionIdOf(action),
+    })),
   };
 }
 
@@ -81,6 +106,9 @@ export function createDiscordMessenger({ bot: rest, interactions }: MessengerRes
         ...request(message, false),
         auth: false,
       });
+    },
+    async deleteOriginal(applicationId, token) {
+      await interactions.delete(Routes.webhookMessage(applicationId, token, '@original'), { auth: false });
     },
     async followUp(applicationId, token, message) {
       await interactions.post(Routes.webhook(applicationId, token), {

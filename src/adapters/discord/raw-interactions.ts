@@ -33,6 +33,8 @@ export function missingInteractionFields(payload: unknown): string[] {
   if (!isRecord(payload.data)) missing.push('data');
   const user = payload.user ?? (isRecord(payload.member) ? payload.member.user : undefined);
   if (!isRecord(user) || typeof user.id !== 'string') missing.push('member.user or user');
+  // A component interaction (a button click) carries the message it was clicked on; discord.js reads it.
+  if (payload.type === 3 && !isRecord(payload.message)) missing.push('message');
   return missing;
 }
 

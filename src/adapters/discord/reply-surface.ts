@@ -210,15 +210,24 @@ export function createDiscordReplySurface(
       serial(async () => {
         learnJob(reply.jobId);
         const result = { jobId: reply.jobId, text: reply.text, files: reply.images.files, limits };
+        // The buttons go on the first message: the text and (for imagine's up to 4) every image.
+        const buttons = reply.actions ?? [];
         const interaction: ResultPoster = {
           // The requester is mentioned in the text; nobody else may be pinged by it.
-          first: (message) => editOriginal({ ...message, mentionUserId: delivery.requesterId }),
+          first: (message) => editOriginal({ ...message, mentionUserId: delivery.requesterId, buttons }),
           next: (message) =>
             messenger.followUp(applicationId, interactionToken, { ...message, ephemeral: privately }),
         };
         await deliverFinal(
           () => postResult(interaction, result, log),
-          () => bot.postResult((poster) => postResult(poster, result, log)),
+          () =>
+            bot.postResult((poster) =>
+              postResult(
+                { ...poster, first: (message) => poster.first({ ...message, buttons }) },
+                result,
+                log,
+              ),
+            ),
         );
       }, true),
     error: (text: string, jobId?: string) =>

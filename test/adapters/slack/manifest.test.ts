@@ -10,7 +10,7 @@ import {
   ManifestUrlError,
   REQUEST_URL_PLACEHOLDER,
 } from '../../../src/adapters/slack/manifest.js';
-import { usageOf } from '../../../src/core/command.js';
+import { typedCommands, usageOf } from '../../../src/core/command.js';
 
 const run = promisify(execFile);
 const cli = (...args: string[]) =>
@@ -24,7 +24,7 @@ describe('Slack app manifest', () => {
     const [command, ...others] = manifest.features.slash_commands;
     expect(others).toEqual([]);
     expect(command).toMatchObject({ command: '/skidio', url: REQUEST_URL_PLACEHOLDER, should_escape: false });
-    for (const definition of commands) {
+    for (const definition of typedCommands(commands)) {
       expect(command?.usage_hint).toContain(usageOf(definition).replace('/skidio ', ''));
     }
     // Built by the same function the hint is: pinned as a person reads it, so a broken usageOf shows.

@@ -190,3 +190,15 @@ export function modalSubmit(input: ModalSubmitInput): InteractionPayload {
   });
   return { ...baseInteraction(input), type: 5, data: { custom_id: input.customId, components } };
 }
+
+/** A click on a button (component type 2) of `message`: a component interaction (type 3). */
+export function buttonClick(
+  input: InteractionContextInput & { customId: string; message: Record<string, unknown> },
+): InteractionPayload & { message: Record<string, unknown> } {
+  return {
+    ...baseInteraction(input),
+    type: 3,
+    data: { custom_id: input.customId, component_type: 2 },
+    message: input.message,
+  };
+}

@@ -82,6 +82,13 @@ export function handleCallback(ctx: RouteContext): RouteResult {
   ) {
     return discordError(400, 50035, 'Invalid Form Body');
   }
+  // Updating "the message" is only for a click on a component: `@original` is then the message clicked on.
+  if (type === Callback.DeferredUpdateMessage || type === Callback.UpdateMessage) {
+    if (interaction.componentMessageId === null) return discordError(400, 50035, 'Invalid Form Body');
+    interaction.originalId = interaction.componentMessageId;
+    if (type === Callback.UpdateMessage)
+      ctx.state.messages.edit(interaction.originalId, prop(ctx.json, 'data'), ctx.files);
+  }
   let message: FakeMessage | undefined;
   if (type === Callback.ChannelMessage || type === Callback.DeferredChannelMessage) {
     message = createOriginal(ctx, interaction, type);

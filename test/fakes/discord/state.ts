@@ -16,6 +16,8 @@ export interface InteractionRecord {
   /** Callback type once acknowledged (4 reply, 5 defer, 9 modal...), null before. */
   callbackType: number | null;
   originalId: string | null;
+  /** For a component interaction (type 3): the message the clicked component is on. */
+  componentMessageId: string | null;
   followupIds: Set<string>;
   /** Set by `expireInteractionTokens()`: webhook calls then fail like after 15 minutes. */
   expired: boolean;
@@ -83,6 +85,7 @@ export class FakeState {
       user: prop(prop(payload, 'member'), 'user') ?? prop(payload, 'user'),
       callbackType: null,
       originalId: null,
+      componentMessageId: optionalString(prop(prop(payload, 'message'), 'id')) ?? null,
       followupIds: new Set(),
       expired: false,
     });
