@@ -38,7 +38,8 @@ export interface BenchWorld {
   discord: FakeDiscord;
   slack: FakeSlack;
   slackUrl(bot: BotProcess): string;
-  startBot(env?: Record<string, string>): Promise<BotProcess>;
+  /** `env` may depend on the bot's port (e.g. `PUBLIC_URL` on its own HTTP server, for webhooks). */
+  startBot(env?: Record<string, string> | ((port: number) => Record<string, string>)): Promise<BotProcess>;
   close(): Promise<void>;
 }
 
@@ -83,7 +84,7 @@ export async function startWorld(simulatorOptions: SimulatorOptions = {}): Promi
           RATE_LIMIT_WORKSPACE_PER_MINUTE: '0',
           MAX_WATCHES_PER_WORKSPACE: '20000',
           LOG_LEVEL: 'warn',
-          ...env,
+          ...(typeof env === 'function' ? env(port) : env),
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
