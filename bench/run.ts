@@ -20,6 +20,7 @@ import { measurePollingPlan } from './figures/polling-plan.js';
 import { measureScale } from './figures/scale.js';
 import { measureSlackCalls } from './figures/slack-calls.js';
 import { measureStoreWrites } from './figures/store-writes.js';
+import { measureWebhookDelivery } from './figures/webhook-delivery.js';
 
 const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
   1: measureAckLatency,
@@ -34,6 +35,7 @@ const figures: Record<number, () => Promise<FigureResult | FigureResult[]>> = {
   11: measurePollingPlan,
   12: measureStoreWrites,
   13: measureSlackCalls,
+  14: measureWebhookDelivery, // rows 14a and 14b come from the same run
 };
 
 const { values } = parseArgs({
