@@ -24,6 +24,7 @@ import {
   withChannelAccess,
 } from './channel-access.js';
 import { createPrivateNotifier, type RespondFn } from './private-notice.js';
+import { type PostedSlackResult, resultButtonBlocks } from './result-blocks.js';
 import { doneText, sentByDirectMessageText, uploadFailedText, uploadJobImages } from './result-upload.js';
 import type { SlackDelivery } from './slack-delivery.js';
 import { describeSlackFailure } from './slack-errors.js';
@@ -130,7 +131,7 @@ export function createSlackReplySurface(context: SlackReplyContext): ReplySurfac
     }
   }
 
-  async function result(reply: ResultReply): Promise<void> {
+  async function result(reply: ResultReply): Promise<PostedSlackResult | undefined> {
     if (unreachable) return;
     const count = reply.images.files.length;
     if (count === 0) {
@@ -138,9 +139,10 @@ export function createSlackReplySurface(context: SlackReplyContext): ReplySurfac
       return;
     }
     let channel: string;
+    let files: string[];
     try {
       channel = await replyChannel();
-      await uploadJobImages(client, channel, reply, log, context.uploadRetry);
+      files = await uploadJobImages(client, channel, reply, log, context.uploadRetry);
     } catch (error) {
       if (error instanceof ChannelUnreachableError) {
         await failed(error, 'job images');
@@ -156,16 +158,36 @@ export function createSlackReplySurface(context: SlackReplyContext): ReplySurfac
       }
       throw new ReplyNotDeliveredError('Slack did not take the job images', { cause: error });
     }
-    if (progressMessage) {
-      const { channel: at, ts } = progressMessage;
-      await client.chat
-        .update({ channel: at, ts, text: doneText(reply.jobId, count) })
-        .catch((error: unknown) =>
-          log.warn({ reason: describeSlackFailure(error) }, 'could not mark progress done'),
-        );
-    }
+    const buttonsAt = await markDone(reply, channel, count);
     if (delivery.private && channel !== delivery.channelId)
       await notify(sentByDirectMessageText(reply.jobId, count));
+    return { channel, ...(buttonsAt ? { ts: buttonsAt } : {}), files } satisfies PostedSlackResult;
+  }
+
+  /**
+   * The progress message says the images are posted, with the result's buttons (a new message carries them
+   * when there was no progress message). Resolves to the ts of the message with the buttons.
+   */
+  async function markDone(reply: ResultReply, channel: string, count: number): Promise<string | undefined> {
+    const text = doneText(reply.jobId, count);
+    const actions = reply.actions ?? [];
+    const blocks = actions.length > 0 ? { blocks: resultButtonBlocks(text, actions) } : {};
+    try {
+      if (progressMessage) {
+        const { channel: at, ts } = progressMessage;
+        await client.chat.update({ channel: at, ts, text, ...blocks });
+        return actions.length > 0 ? ts : undefined;
+      }
+      if (actions.length === 0) return undefined;
+      const posted = await client.chat.postMessage({ channel, text, ...blocks });
+      return posted.ts;
+    } catch (error) {
+      log.warn(
+        { reason: describeSlackFailure(error) },
+        'could not mark the result done (its buttons are missing)',
+      );
+      return undefined;
+    }
   }
 
   async function error(text: string): Promise<void> {

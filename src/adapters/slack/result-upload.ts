@@ -10,14 +10,17 @@ import type { Logger } from '../../core/ports.js';
 import { withChannelAccess } from './channel-access.js';
 import { postUploadBytes } from './upload-bytes.js';
 
-/** Uploads every image of `reply` into `channelId`, joining a public channel first if Slack asks for it. */
+/**
+ * Uploads every image of `reply` into `channelId`, joining a public channel first if Slack asks for it.
+ * Resolves to the files' ids (what Delete removes).
+ */
 export async function uploadJobImages(
   client: webApi.WebClient,
   channelId: string,
   reply: ResultReply,
   log: Logger,
   retry: webApi.RetryOptions,
-): Promise<void> {
+): Promise<string[]> {
   const { files } = reply.images;
   const uploaded: { id: string; title: string }[] = [];
   for (const [index, file] of files.entries()) {
@@ -31,7 +34,7 @@ export async function uploadJobImages(
     uploaded.push({ id: announced.file_id, title: file.name });
   }
   const [first, ...rest] = uploaded;
-  if (!first) return;
+  if (!first) return [];
   // Only the share needs the channel: joining and trying again repeats it, not the uploads.
   await withChannelAccess(client, channelId, log, () =>
     client.files.completeUploadExternal({
@@ -41,6 +44,7 @@ export async function uploadJobImages(
     }),
   );
   log.info({ jobId: reply.jobId, channel: channelId, images: files.length }, 'job images uploaded to Slack');
+  return uploaded.map((file) => file.id);
 }
 
 /** What the progress message says once the images are posted. */

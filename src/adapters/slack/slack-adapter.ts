@@ -30,6 +30,7 @@ import type { SlackListenerDeps } from './listener-context.js';
 import { SLACK_EVENTS_PATH, SLACK_INSTALL_PATH } from './manifest.js';
 import { createInstallReceiver, type InstallReceiver, installRoutes } from './oauth-install.js';
 import { createSlackReplySurface } from './reply-surface.js';
+import { registerResultButtons } from './result-buttons.js';
 import { parseSlackDelivery, type SlackDelivery } from './slack-delivery.js';
 import { startupError } from './slack-errors.js';
 import type { BotIdentity } from './slack-identity.js';
@@ -125,6 +126,7 @@ export function createSlackAdapter(
   registerSlashCommand(app, listenerDeps);
   registerKeyModal(app, listenerDeps);
   registerImagineModal(app, listenerDeps);
+  registerResultButtons(app, listenerDeps);
   if (install) registerUninstallEvents(app, { services, installationStore: install.store, log });
   const clientFor: WorkspaceClientFor | undefined =
     install && createWorkspaceClients(install.authorize, { ...clientOptions, logger: boltLogger });

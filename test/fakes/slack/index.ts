@@ -7,12 +7,14 @@ export type { AuthorizationState, InjectedFailure, RecordedCall, ResponseUrlPost
 export { FakeSlack, RESPONSE_URL, startFakeSlack, UPLOAD_URL } from './server.js';
 export type {
   AppResponse,
+  BlockActionFields,
   SigningOverrides,
   SlashCommandFields,
   ViewInputState,
   ViewSubmissionFields,
 } from './signed-requests.js';
 export {
+  blockAction,
   eventCallback,
   newTriggerId,
   sendAppUninstalled,

@@ -148,6 +148,26 @@ const chatUpdate: MethodHandler = (state, args) => {
   };
 };
 
+/** Deletes one of the bot's messages (https://docs.slack.dev/reference/methods/chat.delete). */
+const chatDelete: MethodHandler = (state, args) => {
+  const channelId = stringArg(args, 'channel');
+  const ts = stringArg(args, 'ts');
+  const index = state.messages.findIndex((m) => m.channel === channelId && m.ts === ts);
+  if (index < 0) return fail('message_not_found');
+  state.messages.splice(index, 1);
+  return { ok: true, channel: channelId, ts };
+};
+
+/** Deletes a file the bot shared, from every conversation (https://docs.slack.dev/reference/methods/files.delete). */
+const filesDelete: MethodHandler = (state, args) => {
+  const id = stringArg(args, 'file');
+  const before = state.sharedFiles.length;
+  for (let index = state.sharedFiles.length - 1; index >= 0; index--) {
+    if (state.sharedFiles[index]?.id === id) state.sharedFiles.splice(index, 1);
+  }
+  return state.sharedFiles.length < before ? { ok: true } : fail('file_not_found');
+};
+
 const chatPostEphemeral: MethodHandler = (state, args) => {
   const channel = writableChannel(state, stringArg(args, 'channel'));
   if (typeof channel === 'string') return fail(channel);
@@ -319,6 +339,8 @@ export const METHOD_HANDLERS: Readonly<Record<string, MethodHandler>> = {
   'chat.postMessage': chatPostMessage,
   'chat.update': chatUpdate,
   'chat.postEphemeral': chatPostEphemeral,
+  'chat.delete': chatDelete,
+  'files.delete': filesDelete,
   'conversations.join': conversationsJoin,
   'conversations.open': conversationsOpen,
   'conversations.info': conversationsInfo,

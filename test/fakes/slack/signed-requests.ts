@@ -171,6 +171,56 @@ export function viewSubmission(fields: ViewSubmissionFields): Record<string, unk
   };
 }
 
+/** What `blockAction()` needs: who clicked which button, on which message. */
+export interface BlockActionFields {
+  userId: string;
+  channelId: string;
+  messageTs: string;
+  actionId: string;
+  value: string;
+  teamId?: string;
+  responseUrl?: string;
+}
+
+/** A `block_actions` payload for a button click, for `sendInteraction`; Bolt routes it to `app.action()`. */
+export function blockAction(fields: BlockActionFields): Record<string, unknown> {
+  const teamId = fields.teamId ?? 'T0000001';
+  return {
+    type: 'block_actions',
+    team: { id: teamId, domain: 'fake-workspace' },
+    user: {
+      id: fields.userId,
+      username: fields.userId.toLowerCase(),
+      name: fields.userId.toLowerCase(),
+      team_id: teamId,
+    },
+    api_app_id: 'A0000001',
+    token: 'fake-verification-token',
+    container: {
+      type: 'message',
+      message_ts: fields.messageTs,
+      channel_id: fields.channelId,
+      is_ephemeral: false,
+    },
+    trigger_id: newTriggerId(),
+    channel: { id: fields.channelId, name: fields.channelId.toLowerCase() },
+    message: { type: 'message', ts: fields.messageTs, text: '' },
+    ...(fields.responseUrl === undefined ? {} : { response_url: fields.responseUrl }),
+    actions: [
+      {
+        action_id: fields.actionId,
+        block_id: 'skidio_result',
+        text: { type: 'plain_text', text: 'button' },
+        value: fields.value,
+        type: 'button',
+        action_ts: `${Math.floor(Date.now() / 1000)}.000100`,
+      },
+    ],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}
+
 /** Posts a signed Events API JSON body, as Slack delivers events to `/slack/events`. */
 export async function sendSignedJson(
   appUrl: string,
