@@ -54,6 +54,12 @@ describe('npm run demo', () => {
       expect(result?.kind).toBe('result');
       expect(result?.files).toHaveLength(2);
       expect(result?.text).toContain('seed 7');
+      // The result's buttons, spelled as the commands that do what they do.
+      expect(result?.actions).toEqual([
+        expect.stringMatching(/^\/skidio again [A-Za-z0-9_-]{16}$/),
+        expect.stringMatching(/^\/skidio details [A-Za-z0-9_-]{16}$/),
+        expect.stringMatching(/^\/skidio delete [A-Za-z0-9_-]{16}$/),
+      ]);
     } finally {
       await rm(outDir, { recursive: true, force: true });
     }
