@@ -8,6 +8,7 @@ import { createConsoleAdapter } from '../../src/adapters/console/console-adapter
 import { KEY_FORM_ID, KEY_INPUT_ID } from '../../src/adapters/discord/key-form.js';
 import { startBot } from '../../src/bot.js';
 import {
+  buttonClick,
   DEFAULT_CHANNEL_ID,
   DEFAULT_GUILD_ID,
   type InteractionPayload,
@@ -143,7 +144,33 @@ describe('secrets never leak', () => {
       });
     current.simulator.failNext('async', { status: 401, body: { error: `Invalid API key: ${DISCORD_KEY}` } });
     expect(await discordReply(await imagine('a refused fox'))).toMatch(/key/i);
-    expect(await discordReply(await imagine('a secret fox'))).toContain('is done');
+    const secretFox = await imagine('a secret fox');
+    expect(await discordReply(secretFox)).toContain('is done');
+    // Its buttons: Details and Again answer like commands; Delete removes the message (records stay in the store file).
+    const withButtons = current.discord
+      .channelMessages(DEFAULT_CHANNEL_ID)
+      .find(
+        (message) =>
+          (message.interaction_metadata as { id?: string } | undefined)?.id === secretFox.id &&
+          message.components.length > 0,
+      );
+    const buttonIds =
+      JSON.stringify(withButtons?.components ?? []).match(/skidio:[a-z]+:[A-Za-z0-9_-]{16}/g) ?? [];
+    const clickOn = (name: string) =>
+      buttonClick({
+        guildId: DEFAULT_GUILD_ID,
+        channelId: DEFAULT_CHANNEL_ID,
+        ...asAdmin,
+        customId: buttonIds.find((id) => id.startsWith(`skidio:${name}:`)) ?? 'missing',
+        message: withButtons as unknown as Record<string, unknown>,
+      });
+    expect(await discordReply(clickOn('details'))).toContain('Prompt: “a secret fox”');
+    expect(await discordReply(clickOn('again'))).toContain('is done');
+    const deletion = clickOn('delete');
+    await current.discord.dispatchInteraction(deletion);
+    await current.discord.waitForRequest(
+      (request) => request.method === 'DELETE' && request.path.includes(deletion.token),
+    );
     // A status word the bot does not know, with the key in it: shown safely, then the job completes.
     current.simulator.failNext('status', {
       status: 200,
