@@ -121,8 +121,8 @@ describe.runIf(runRedis)('Discord over HTTP with several instances', () => {
       30_000,
       'the imagine result with its buttons',
     );
-    const buttons = (message?.components as { components: { label: string; custom_id: string }[] }[])[0]
-      ?.components;
+    const rows = (message?.components ?? []) as { components: { label: string; custom_id: string }[] }[];
+    const buttons = rows[0]?.components;
     const clickOn = (label: string) =>
       buttonClick({
         guildId: DEFAULT_GUILD_ID,
