@@ -7,6 +7,15 @@ import type { Clock } from '../ports.js';
 import type { RunTurn, TurnState, WatchEngine } from './engine.js';
 import { watchKeyText } from './memory-watch-state.js';
 import { createPollScheduler } from './poll-scheduler.js';
+import type { StoredWatch } from './watch-state.js';
+
+/**
+ * A turn chain's key in the scheduler: the watch and its generation, so a hurry never moves a turn left over
+ * from an ended watch of the same job.
+ */
+function turnKey(watch: StoredWatch): string {
+  return JSON.stringify([watch.workspace, watch.jobId, watch.generation]);
+}
 
 /** Builds the engine. */
 export function createInProcessEngine(options: { clock: Clock; maxConcurrent: number }): WatchEngine {
@@ -20,6 +29,7 @@ export function createInProcessEngine(options: { clock: Clock; maxConcurrent: nu
   const scheduler = createPollScheduler<TurnState>({
     clock,
     maxConcurrent: options.maxConcurrent,
+    keyOf: turnKey,
     run: async (state) => {
       if (!run) return;
       const outcome = await run(state);
@@ -58,10 +68,7 @@ export function createInProcessEngine(options: { clock: Clock; maxConcurrent: nu
     async hurry(watch) {
       const text = watchKeyText(watch);
       if (stopped || !watched.has(text)) return;
-      const queued = scheduler.hurry(
-        (state) => watchKeyText(state) === text && state.generation === watch.generation,
-        clock.now(),
-      );
+      const queued = scheduler.hurry(turnKey(watch), clock.now());
       if (!queued) hurried.add(text);
     },
     activeCount: () => watched.size,
