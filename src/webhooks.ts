@@ -3,6 +3,10 @@
  * shared key/value store so any instance can receive it. A call is only a hint: it is answered 200 at once,
  * its body is never read for anything (it may be forged, and it echoes the input with the API key), and it
  * triggers one status check of its job; the result is posted from that check.
+ *
+ * A token and its job id are two keys. The token is written once, at issue, and deleted by the first call:
+ * the store has no compare-and-set, so a token `bind` wrote again could come back after a call spent it
+ * (a replay would then pass). `bind` writes only the job id, which is never the credential.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -12,7 +16,8 @@ import type { KeyValueStore, Logger, WorkspaceId } from './core/ports.js';
 import type { JobWatcher } from './core/watcher/types.js';
 
 export const WEBHOOK_PATH_PREFIX = '/skidio/webhook/';
-const STORE_PREFIX = 'webhook-token:';
+const TOKEN_PREFIX = 'webhook-token:';
+const JOB_PREFIX = 'webhook-job:';
 /** 128 random bits, the least for a URL that is its own credential. */
 const TOKEN_BYTES = 16;
 /** Bytes of a body read and thrown away before the connection is cut (a status body is a few kilobytes). */
@@ -20,10 +25,16 @@ const MAX_BODY_BYTES = 256 * 1024;
 /** Kept a while past the watch's timeout: a late webhook finds nothing to do but must not look forged. */
 const EXPIRY_SLACK_MS = 10 * 60_000;
 
-/** What a token stands for; `jobId` is known only once the submission was accepted. */
-interface StoredWebhook {
+/** An unused token: whose it is. */
+interface StoredToken {
   workspace: WorkspaceId;
+  /** Written into the token by versions before the job id had a key of its own (a rolling deploy). */
   jobId?: string;
+}
+
+/** The job a token's submission started: known once the API accepted it. */
+interface StoredJob {
+  jobId: string;
 }
 
 /** Issues webhook URLs; tokens live in `store` for about `watchTimeoutMs`. */
@@ -36,11 +47,13 @@ export function createWebhookIssuer(options: {
   return {
     async issue(workspace) {
       const token = randomBytes(TOKEN_BYTES).toString('base64url');
-      const key = `${STORE_PREFIX}${token}`;
-      await options.store.set(key, { workspace } satisfies StoredWebhook, ttlMs);
+      const key = `${TOKEN_PREFIX}${token}`;
+      await options.store.set(key, { workspace } satisfies StoredToken, ttlMs);
       return {
         url: `${options.publicUrl}${WEBHOOK_PATH_PREFIX}${token}`,
-        bind: (jobId) => options.store.set(key, { workspace, jobId } satisfies StoredWebhook, ttlMs),
+        // A call that came before this found no job id and spent the token: nothing to hurry then, since the
+        // caller starts the watch right after, and a new watch's first check is due at once (engine.ts).
+        bind: (jobId) => options.store.set(`${JOB_PREFIX}${token}`, { jobId } satisfies StoredJob, ttlMs),
         discard: async () => {
           await options.store.delete(key);
         },
@@ -63,25 +76,31 @@ export function createWebhookRoute(options: {
     async handle(request, response) {
       const token = (request.url ?? '').split('?')[0]?.slice(WEBHOOK_PATH_PREFIX.length) ?? '';
       discardBody(request);
-      const key = `${STORE_PREFIX}${token}`;
-      const stored = /^[A-Za-z0-9_-]{16,64}$/.test(token) ? await store.get<StoredWebhook>(key) : undefined;
+      const key = `${TOKEN_PREFIX}${token}`;
+      const stored = /^[A-Za-z0-9_-]{16,64}$/.test(token) ? await store.get<StoredToken>(key) : undefined;
+      const jobKey = `${JOB_PREFIX}${token}`;
+      const jobId = stored && (stored.jobId ?? (await store.get<StoredJob>(jobKey))?.jobId);
       // Used once: whoever deletes it first (of several instances, or a replay) is the one that acts.
       if (!stored || !(await store.delete(key))) {
         respond(response, 404);
         return;
       }
       respond(response, 200);
-      if (stored.jobId === undefined) return; // Before the submit answered: its first check comes anyway.
-      const hurried = await watcher
-        .hurry({ workspace: stored.workspace, jobId: stored.jobId })
-        .catch((error) => {
-          logger.warn(
-            { err: error instanceof Error ? error.message : String(error) },
-            'webhook: hurry failed',
-          );
-          return false;
-        });
-      logger.debug({ jobId: stored.jobId, hurried }, 'webhook received; checking the job');
+      if (jobId === undefined) {
+        // Before `bind`: the job ended before its watch began, and that watch's first check, due at once,
+        // will find it ended. The spent token stays spent: `bind` writes only the job id.
+        logger.debug(
+          { workspace: stored.workspace },
+          'webhook before its job id; the first check will see it',
+        );
+        return;
+      }
+      const hurried = await watcher.hurry({ workspace: stored.workspace, jobId }).catch((error) => {
+        logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'webhook: hurry failed');
+        return false;
+      });
+      logger.debug({ jobId, hurried }, 'webhook received; checking the job');
+      await store.delete(jobKey).catch(() => false); // Left alone, it expires with the token's lifetime.
     },
   };
 }
