@@ -2,18 +2,23 @@
  * Skidio webhooks for `/skidio imagine` (PUBLIC_URL set), end to end on Slack (real Bolt) against the
  * simulator, which calls the bot's webhook URL for real. The webhook only triggers a check: the result comes
  * from that check, never from the body; a dropped webhook is covered by the fallback polling; a forged one
- * posts nothing early; a token works once. On the in-process engine and on BullMQ (Redis db 7).
+ * posts nothing early; a token works once, even when its call came before the bot knew the job's id. On the
+ * in-process engine and on BullMQ (Redis db 7).
  */
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceOverrides } from '../../src/services.js';
 import { freePort, isFinalSlackCall, startWorld, TEST_API_KEY, type World } from '../support/bot-world.js';
+import { type HoldingProxy, startHoldingProxy } from '../support/holding-proxy.js';
 import { REDIS_URL, shouldRunRedisTests } from '../support/redis.js';
 
 let world: World | undefined;
+let proxy: HoldingProxy | undefined;
 afterEach(async () => {
   await world?.close();
+  await proxy?.close();
   world = undefined;
+  proxy = undefined;
 });
 
 const WEBHOOK_URL = /^http:\/\/127\.0\.0\.1:\d+\/skidio\/webhook\/[A-Za-z0-9_-]{22}$/;
@@ -112,6 +117,49 @@ describe('imagine with webhooks (PUBLIC_URL set)', () => {
     const final = await world.slackFinal(since, { timeoutMs: 20_000 });
     expect(final.method).toBe('files.completeUploadExternal');
     expect(statusChecks(world, jobId)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a webhook before the bot knows its job id: 200, spent for good, and the first check posts the images', async () => {
+    // The simulator's own webhook statuses, by job: the one it sends while the bot still waits for its answer.
+    const webhookStatuses = new Map<string, number>();
+    world = await startWorld({
+      platforms: ['slack'],
+      webhooks: true,
+      start: false,
+      simulator: {
+        queueMs: 0,
+        runMs: 100,
+        logger: {
+          info: (fields) => {
+            const { jobId, status } = fields as { jobId?: string; status?: number };
+            if (jobId !== undefined && status !== undefined) webhookStatuses.set(jobId, status);
+          },
+          warn: () => {},
+        },
+      },
+      overrides: withFallback(60_000),
+    });
+    const current = world;
+    // The submission's answer is held in a proxy: the job runs, ends and calls back before the bot has its id.
+    proxy = await startHoldingProxy(current.simulator.url);
+    current.config = { ...current.config, skidioApiUrl: proxy.url };
+    await current.start();
+    const answer = proxy.hold('/txt2img/async', { answered: true });
+    const since = current.slack.calls.length;
+    await current.slackCommand('imagine a lighthouse at dawn');
+    await answer.arrived;
+    const { url, jobId } = await submitted(current);
+    await expect.poll(() => webhookStatuses.get(jobId), { timeout: 10_000 }).toBe(200);
+    expect((await postWebhook(url)).status).toBe(404);
+    answer.release();
+    const final = await current.slackFinal(since, { timeoutMs: 20_000 });
+    expect(final.method).toBe('files.completeUploadExternal');
+    // The watch's first check, right after the submission's answer, found the job done (the fallback is 60 s).
+    expect(statusChecks(current, jobId)).toBe(1);
+    // bind did not bring the spent token back: a replay is still refused, and checks nothing.
+    expect((await postWebhook(url)).status).toBe(404);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(statusChecks(current, jobId)).toBe(1);
   });
 
   it('a forged webhook for a running job checks once and posts nothing early; the real end is posted once', async () => {

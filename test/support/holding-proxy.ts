@@ -5,11 +5,11 @@
 import { createServer, type IncomingMessage, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A request being held. */
+/** A request being held (or, with `answered`, its answer). */
 export interface HeldRequest {
-  /** Resolves when the request has arrived (and is being held). */
+  /** Resolves when the request (or, with `answered`, the target's answer) has arrived and is being held. */
   arrived: Promise<void>;
-  /** Forwards it. */
+  /** Lets it (or its answer) go on. */
   release(): void;
 }
 
@@ -17,8 +17,11 @@ export interface HeldRequest {
 export interface HoldingProxy {
   /** `http://127.0.0.1:PORT`: the same paths as the target. */
   readonly url: string;
-  /** Holds the next request whose path ends with `suffix`. */
-  hold(suffix: string): HeldRequest;
+  /**
+   * Holds the next request whose path ends with `suffix`; with `answered`, forwards it at once and holds the
+   * target's answer instead (the target acted on it, the caller does not know yet).
+   */
+  hold(suffix: string, options?: { answered?: boolean }): HeldRequest;
   close(): Promise<void>;
 }
 
@@ -30,7 +33,7 @@ async function readAll(incoming: IncomingMessage): Promise<Buffer> {
 
 /** Starts a proxy that forwards everything to `target` (an origin such as `http://127.0.0.1:1234`). */
 export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
-  const holds: { suffix: string; arrive: () => void; released: Promise<void> }[] = [];
+  const holds: { suffix: string; answered: boolean; arrive: () => void; released: Promise<void> }[] = [];
   const upstream = new URL(target);
   const server = createServer((incoming, outgoing) => {
     void (async () => {
@@ -38,8 +41,8 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
       const path = incoming.url ?? '/';
       const index = holds.findIndex((hold) => path.split('?')[0]?.endsWith(hold.suffix));
       const hold = holds[index];
-      if (hold) {
-        holds.splice(index, 1);
+      if (hold) holds.splice(index, 1);
+      if (hold && !hold.answered) {
         hold.arrive();
         await hold.released;
       }
@@ -54,8 +57,14 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
           headers: { ...headers, host: upstream.host, 'content-length': String(body.length) },
         },
         (answer) => {
-          outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(outgoing);
+          void (async () => {
+            if (hold?.answered) {
+              hold.arrive();
+              await hold.released;
+            }
+            outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(outgoing);
+          })();
         },
       );
       forwarded.on('error', () => outgoing.destroy());
@@ -66,7 +75,7 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    hold(suffix) {
+    hold(suffix, options = {}) {
       let arrive = () => {};
       let release = () => {};
       const arrived = new Promise<void>((resolve) => {
@@ -75,7 +84,7 @@ export async function startHoldingProxy(target: string): Promise<HoldingProxy> {
       const released = new Promise<void>((resolve) => {
         release = resolve;
       });
-      holds.push({ suffix, arrive, released });
+      holds.push({ suffix, answered: options.answered ?? false, arrive, released });
       return { arrived, release };
     },
     async close() {
