@@ -24,6 +24,9 @@ export interface BullMqEngineOptions {
   stalledIntervalMs?: number;
 }
 
+/** How long a hurry that found its watch's turn running is remembered for that turn's end. */
+const HURRIED_TTL_MS = 120_000;
+
 /** Wait before trying a watch again after its turn threw (a turn should never throw; losing the watch is worse). */
 const RETRY_AFTER_THROW_MS = 5_000;
 
@@ -62,6 +65,16 @@ export function createBullMqEngine(options: BullMqEngineOptions): WatchEngine {
     for (const resolve of waiters) resolve();
   };
 
+  /** The Redis key that says a watch was hurried while its turn ran (any instance may have been told). */
+  const hurriedKey = (jobId: string) => `${prefix}:${queueName}:hurried:${jobId}`;
+
+  /** Forgets a hurry of this watch; true when there was one. */
+  async function clearHurried(jobId: string | undefined): Promise<boolean> {
+    if (jobId === undefined) return false;
+    const client = await queueOf().getBackend().client;
+    return (await client.del(hurriedKey(jobId))) > 0;
+  }
+
   async function processTurn(job: Job<TurnState>, token: string | undefined): Promise<void> {
     running++;
     try {
@@ -73,9 +86,14 @@ export function createBullMqEngine(options: BullMqEngineOptions): WatchEngine {
         logger.error({ job: job.id, err }, 'watch turn threw; trying it again later');
         outcome = { next: 'later', delayMs: RETRY_AFTER_THROW_MS, state: job.data };
       }
-      if (outcome.next === 'done') return;
+      if (outcome.next === 'done') {
+        await clearHurried(job.id);
+        return;
+      }
+      // Hurried while this turn ran (its check may have come just before the news): check again at once.
+      const delayMs = (await clearHurried(job.id)) ? 0 : outcome.delayMs;
       await job.updateData(outcome.state);
-      await job.moveToDelayed(Date.now() + outcome.delayMs, token);
+      await job.moveToDelayed(Date.now() + delayMs, token);
       // Must follow moveToDelayed at once: it tells the worker the job is not finished (and keeps its lock valid).
       throw new DelayedError();
     } finally {
@@ -118,9 +136,15 @@ export function createBullMqEngine(options: BullMqEngineOptions): WatchEngine {
       });
     },
     async hurry(watch) {
-      const job = await Job.fromId<TurnState>(queueOf(), watchJobId(watch));
-      // Only a waiting turn can be hurried; a running one is on some instance and schedules its own next turn.
-      if (!job || !(await job.isDelayed())) return;
+      const id = watchJobId(watch);
+      const job = await Job.fromId<TurnState>(queueOf(), id);
+      if (!job) return;
+      if (!(await job.isDelayed())) {
+        // Running on some instance (or about to): its turn reads this when it ends and checks again at once.
+        const client = await queueOf().getBackend().client;
+        await client.set(hurriedKey(id), '1', { PX: HURRIED_TTL_MS });
+        return;
+      }
       await job.promote().catch((error: unknown) => {
         // It started meanwhile (another instance took it): that turn checks the job anyway.
         logger.debug(

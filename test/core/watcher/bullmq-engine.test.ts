@@ -111,6 +111,32 @@ describe.runIf(redisUp)('BullMQ engine', () => {
     expect(one.logger.lines.some((line) => line.message?.includes('trying it again later'))).toBe(true);
   });
 
+  it('a hurry during a running turn makes the next check come at once, not after the planned wait', async () => {
+    const queueName = `q${++queueCounter}`;
+    const one = engine(queueName);
+    const other = engine(queueName);
+    let release: (() => void) | undefined;
+    const turns: number[] = [];
+    await one.start(async (state) => {
+      turns.push(state.checks);
+      if (state.checks === 0) await new Promise<void>((resolve) => (release = resolve));
+      if (state.checks >= 1) return { next: 'done' };
+      // Planned far away: only the hurry can bring the second turn within the test.
+      return { next: 'later', delayMs: 600_000, state: { ...state, checks: 1 } };
+    });
+    await one.add(watch('job-hurried-running'));
+    await waitFor(() => release !== undefined, 5_000);
+    // The webhook reaches another instance while this one's turn runs.
+    await other.hurry(watch('job-hurried-running'));
+    release?.();
+    await waitFor(() => turns.length === 2, 10_000);
+    expect(turns).toEqual([0, 1]);
+    await one.idle();
+    const redis = new Redis(REDIS_URL);
+    expect(await redis.keys(`${prefix}:${queueName}:hurried:*`)).toEqual([]);
+    await redis.quit();
+  });
+
   it('never runs the same watch in two engines at once', async () => {
     const queueName = `q${++queueCounter}`;
     const running = new Map<string, number>();
