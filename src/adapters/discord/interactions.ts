@@ -18,7 +18,7 @@ import type { CommandDefinition, CommandServices, OptionValues, Requester } from
 import { dispatch } from '../../core/dispatch.js';
 import { UNEXPECTED_ERROR_TEXT } from '../../core/messages.js';
 import type { Clock, Logger } from '../../core/ports.js';
-import { parseActionId } from '../../core/results/result-actions.js';
+import { buttonCommandOf } from '../../core/results/result-actions.js';
 import type { SecretBox } from '../../core/secret-box.js';
 import type { BotMetrics } from '../../metrics.js';
 import { findCommand, optionValuesOf, SKIDIO_COMMAND_NAME } from './command-definitions.js';
@@ -200,14 +200,12 @@ export function createInteractionHandler(
    */
   async function onButton(interaction: ButtonInteraction, acked: () => void): Promise<void> {
     const receivedAt = clock.now();
-    const action = parseActionId(interaction.customId);
-    const command =
-      action &&
-      services.commands.find((known) => known.button && known.path.join(' ') === action.path.join(' '));
-    if (!action || !command) {
+    const action = buttonCommandOf(services.commands, interaction.customId);
+    if (!action) {
       log.warn({ customId: interaction.customId.slice(0, 100) }, 'a button this bot does not know');
       return replyPrivately(interaction, UNKNOWN_BUTTON_TEXT);
     }
+    const { command } = action;
     const { channelId } = interaction;
     if (!interaction.inGuild() || !channelId) return replyPrivately(interaction, SERVERS_ONLY_TEXT);
     if (command.button !== 'removes') {

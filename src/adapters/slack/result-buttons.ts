@@ -7,7 +7,7 @@ import type { App, webApi } from '@slack/bolt';
 import type { ReplySurface } from '../../core/command.js';
 import { dispatch } from '../../core/dispatch.js';
 import type { Logger } from '../../core/ports.js';
-import { parseActionId } from '../../core/results/result-actions.js';
+import { buttonCommandOf } from '../../core/results/result-actions.js';
 import { learnBotIdentity, type SlackListenerDeps, slackRequester } from './listener-context.js';
 import type { RespondFn } from './private-notice.js';
 import { createSlackReplySurface } from './reply-surface.js';
@@ -68,12 +68,9 @@ export function registerResultButtons(app: App, deps: SlackListenerDeps): void {
       await ack();
       const click = body as unknown as ButtonClick;
       const actionId = 'action_id' in action ? String(action.action_id) : '';
-      const parsed = parseActionId(actionId);
-      const command =
-        parsed &&
-        services.commands.find((known) => known.button && known.path.join(' ') === parsed.path.join(' '));
+      const parsed = buttonCommandOf(services.commands, actionId);
       const channelId = click.channel?.id ?? click.container?.channel_id;
-      if (!parsed || !command || !channelId) {
+      if (!parsed || !channelId) {
         log.warn({ actionId: actionId.slice(0, 80) }, 'a Slack button this bot cannot run');
         await respond({
           response_type: 'ephemeral',
@@ -81,6 +78,7 @@ export function registerResultButtons(app: App, deps: SlackListenerDeps): void {
         }).catch(() => undefined);
         return;
       }
+      const { command } = parsed;
       services.metrics.countCommand('slack', command.path.join(' '));
       const reply = createSlackReplySurface({
         client,

@@ -3,7 +3,7 @@
  * run on a stored record. Adapters draw them (Discord buttons, Slack Block Kit, console command lines) and
  * turn a click back into an invocation of that command with `actionOptions`.
  */
-import type { OptionValues } from '../command.js';
+import type { CommandDefinition, OptionValues } from '../command.js';
 import type { ResultRecord } from './result-records.js';
 
 /** The commands a button can run. */
@@ -61,4 +61,15 @@ export function parseActionId(id: string): { path: [ResultActionName]; options: 
 /** `/skidio again <id>`: how the console (and Slack's text) spells a button. */
 export function actionCommandText(action: ResultAction): string {
   return `/skidio ${action.name} ${action.recordId}${action.private ? ' private' : ''}`;
+}
+
+/** The button command a platform's button id stands for, with its options; undefined for any other id. */
+export function buttonCommandOf(
+  commands: readonly CommandDefinition[],
+  id: string,
+): { command: CommandDefinition; options: OptionValues } | undefined {
+  const parsed = parseActionId(id);
+  const words = parsed?.path.join(' ');
+  const command = commands.find((known) => known.button !== undefined && known.path.join(' ') === words);
+  return parsed && command ? { command, options: parsed.options } : undefined;
 }

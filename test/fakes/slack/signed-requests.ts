@@ -133,21 +133,23 @@ export interface ViewSubmissionFields {
   values: Record<string, Record<string, ViewInputState>>;
 }
 
+/** Who an interaction payload comes from: the team, the user, and the app it is for. */
+function interactionFrom(teamId: string, userId: string): Record<string, unknown> {
+  return {
+    team: { id: teamId, domain: 'fake-workspace' },
+    user: { id: userId, username: userId.toLowerCase(), name: userId.toLowerCase(), team_id: teamId },
+    api_app_id: 'A0000001',
+    token: 'fake-verification-token',
+  };
+}
+
 /** A `view_submission` payload, for `sendInteraction`, that Bolt routes to `app.view(callbackId, ...)`. */
 export function viewSubmission(fields: ViewSubmissionFields): Record<string, unknown> {
   const teamId = fields.teamId ?? 'T0000001';
   const viewId = fields.viewId ?? 'V_SUBMITTED';
   return {
     type: 'view_submission',
-    team: { id: teamId, domain: 'fake-workspace' },
-    user: {
-      id: fields.userId,
-      username: fields.userId.toLowerCase(),
-      name: fields.userId.toLowerCase(),
-      team_id: teamId,
-    },
-    api_app_id: 'A0000001',
-    token: 'fake-verification-token',
+    ...interactionFrom(teamId, fields.userId),
     trigger_id: newTriggerId(),
     view: {
       id: viewId,
@@ -187,15 +189,7 @@ export function blockAction(fields: BlockActionFields): Record<string, unknown> 
   const teamId = fields.teamId ?? 'T0000001';
   return {
     type: 'block_actions',
-    team: { id: teamId, domain: 'fake-workspace' },
-    user: {
-      id: fields.userId,
-      username: fields.userId.toLowerCase(),
-      name: fields.userId.toLowerCase(),
-      team_id: teamId,
-    },
-    api_app_id: 'A0000001',
-    token: 'fake-verification-token',
+    ...interactionFrom(teamId, fields.userId),
     container: {
       type: 'message',
       message_ts: fields.messageTs,
