@@ -13,7 +13,7 @@ import { type BotHttpServer, type ReadinessCheck, startHttpServer } from './http
 import type { SecretRegistry } from './logging.js';
 import { type BotServices, createBotServices, type ServiceOverrides } from './services.js';
 import { createLandingRoute } from './web/landing-route.js';
-import { createWebhookIssuer, createWebhookRoute } from './webhooks.js';
+import { createWebhookRoute } from './webhooks.js';
 
 /** A running bot. */
 export interface RunningBot {
@@ -77,7 +77,7 @@ export async function startBot(
 ): Promise<RunningBot> {
   if (!config.discord && !config.slack) throw new NoPlatformError();
   const { logger } = deps;
-  const services = await createBotServices(config, deps, overrides);
+  const services = await createBotServices(config, { ...deps, servesWebhooks: true }, overrides);
   // A stored key the configured secret cannot open is a start-up error, not a surprise in the middle of a command.
   try {
     const keys = await services.keys.verify();
@@ -97,13 +97,6 @@ export async function startBot(
         }),
       ]
     : [];
-  if (config.publicUrl) {
-    services.webhooks = createWebhookIssuer({
-      store: services.store,
-      publicUrl: config.publicUrl,
-      watchTimeoutMs: config.watchTimeoutMs,
-    });
-  }
   const adapters: PlatformAdapter[] = [];
   // Each platform library is loaded only when configured: discord.js alone is most of the start-up time.
   if (config.discord) {

@@ -24,6 +24,7 @@ import type { SecretRegistry } from './logging.js';
 import { type BotMetrics, createMetrics } from './metrics.js';
 import { createKeyvStore } from './store/keyv-store.js';
 import { connectRedisServices, type RedisServices } from './store/redis-services.js';
+import { createWebhookIssuer } from './webhooks.js';
 
 /** Everything the adapters need, plus what shutdown must close. */
 export interface BotServices extends CommandServices {
@@ -63,7 +64,12 @@ export interface ServiceOverrides {
  */
 export async function createBotServices(
   config: Config,
-  deps: { logger: Logger; secrets: SecretRegistry },
+  deps: {
+    logger: Logger;
+    secrets: SecretRegistry;
+    /** This process serves HTTP (the bot, not the console): with PUBLIC_URL, submissions get webhook URLs. */
+    servesWebhooks?: boolean;
+  },
   overrides: ServiceOverrides = {},
 ): Promise<BotServices> {
   const { logger, secrets } = deps;
@@ -124,6 +130,15 @@ export async function createBotServices(
     logger,
     commands,
     defaultModel: config.defaultModel,
+    ...(deps.servesWebhooks && config.publicUrl
+      ? {
+          webhooks: createWebhookIssuer({
+            store,
+            publicUrl: config.publicUrl,
+            watchTimeoutMs: config.watchTimeoutMs,
+          }),
+        }
+      : {}),
     gate: createCommandGate(clock),
     ackFirst,
     metrics: createMetrics({ activeWatches: () => watcher.activeCount() }),
