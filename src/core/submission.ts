@@ -39,13 +39,17 @@ export function inertMentions(text: string): string {
   return text.replaceAll('@', `@${ZERO_WIDTH_SPACE}`).replaceAll('<', `<${ZERO_WIDTH_SPACE}`);
 }
 
-/** The line under a result: the prompt, model, size, seed (and steps, negative prompt) it was made with. */
-export function submissionCaption(submission: Submission): string {
+/**
+ * The lines under a result: the prompt, model, size, seed (and steps, negative prompt) it was made with, and
+ * how long it took from the request when `elapsed` is given (as `formatElapsed` words it).
+ */
+export function submissionCaption(submission: Submission, elapsed?: string): string {
   const settings = [
     submission.model,
     `${submission.width}x${submission.height}`,
     `seed ${submission.seed}`,
     ...(submission.steps !== undefined ? [`${submission.steps} steps`] : []),
+    ...(elapsed !== undefined ? [`made in ${elapsed}`] : []),
   ].join(' · ');
   const negative = submission.negativePrompt
     ? `\nwithout: “${inertMentions(submission.negativePrompt)}”`

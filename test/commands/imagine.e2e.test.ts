@@ -121,7 +121,7 @@ describe('/skidio imagine', () => {
     expect(final.files).toHaveLength(3);
     const text = discordContent(final);
     expect(text).toContain('“a paper boat <\u200b@\u200b123> @\u200bhere”');
-    expect(text).toContain('sd3 · 1344x768 · seed 42 · 20 steps');
+    expect(text).toMatch(/sd3 · 1344x768 · seed 42 · 20 steps · made in \d+ s/);
     expect(submissions(world)[0]).toMatchObject({
       model: 'sd3',
       width: 1344,

@@ -3,7 +3,7 @@
  * are none. The one place a watch event becomes a reply, whichever platform and whichever instance.
  */
 
-import { completedText, progressText } from '../messages.js';
+import { completedText, formatElapsed, progressText } from '../messages.js';
 import type { Logger } from '../ports.js';
 import type { ReplySurface } from '../reply-surface.js';
 import type { ResultAction } from '../results/result-actions.js';
@@ -42,7 +42,9 @@ export async function tell(
         return true;
       case 'completed': {
         const { files, failures, omitted } = event.images;
-        const caption = asker.submission ? submissionCaption(asker.submission) : undefined;
+        const caption = asker.submission
+          ? submissionCaption(asker.submission, formatElapsed(event.elapsedMs))
+          : undefined;
         const posted = await surface.result({
           jobId,
           images: event.images,
