@@ -181,6 +181,34 @@ describe('result buttons on Discord', () => {
     expect(current.discord.channelMessages(DEFAULT_CHANNEL_ID).some((m) => m.id === message.id)).toBe(false);
   });
 
+  it('shares a private result from the DM it was handed over to: into the channel it was asked in', async () => {
+    const current = await startWorld({ platforms: ['discord'] });
+    world = current;
+    const { message } = await imagined(current, [{ name: 'private', type: 5, value: true }]);
+    const share = buttonsOf(message).find((button) => button.label === 'Share');
+    // After 15 minutes a private result goes by DM, buttons included: the click then comes from the DM.
+    const click = await current.discordSend(
+      buttonClick({
+        channelId: '5000000000000000001',
+        user: ASKER,
+        customId: share?.custom_id ?? 'missing',
+        message: message as unknown as Record<string, unknown>,
+      }),
+    );
+    const posted = await current.discord.waitForRequest(
+      (request) =>
+        request.method === 'POST' &&
+        request.path === `/channels/${DEFAULT_CHANNEL_ID}/messages` &&
+        request.status < 300,
+      10_000,
+    );
+    expect(posted.files).toHaveLength(1);
+    expect(discordContent(posted)).toMatch(/^📣 <@4000000000000000001> shared their result of job `/);
+    expect(discordContent(await current.discordFinal(click))).toMatch(
+      /^📣 Shared job `[^`]+` in the channel\.$/,
+    );
+  });
+
   it('answers a button it does not know, politely and privately', async () => {
     const current = await startWorld({ platforms: ['discord'] });
     world = current;

@@ -55,15 +55,12 @@ export interface InteractionHandlerDeps {
 
 /** Where a command came from, when, and what to call once it is acknowledged. */
 interface Arrival {
+  /** The server whose workspace runs the command (a click in a DM: the server of the result's record). */
+  guildId: string;
   channelId: string;
   receivedAt: number;
   acked(): void;
 }
-
-type GuildInteraction =
-  | ChatInputCommandInteraction<'cached' | 'raw'>
-  | ModalSubmitInteraction<'cached' | 'raw'>
-  | ButtonInteraction<'cached' | 'raw'>;
 
 /** Interactions the bot answers: commands, the key form, a result's buttons. */
 type AnswerableInteraction = ChatInputCommandInteraction | ModalSubmitInteraction | ButtonInteraction;
@@ -74,7 +71,7 @@ export function workspaceOf(guildId: string): string {
 }
 
 /** Who runs the command. Admin means Manage Server, read from the interaction (no I/O). */
-function requesterOf(interaction: GuildInteraction): Requester {
+function requesterOf(interaction: AnswerableInteraction): Requester {
   const { user } = interaction;
   return {
     id: user.id,
@@ -107,7 +104,7 @@ export function createInteractionHandler(
    * this), means the REST client timed out on a deferral Discord did take and sent it again: it is deferred.
    */
   async function acknowledge(
-    interaction: GuildInteraction,
+    interaction: AnswerableInteraction,
     privately: boolean,
   ): Promise<'deferred' | 'late'> {
     try {
@@ -124,7 +121,7 @@ export function createInteractionHandler(
   }
 
   async function run(
-    interaction: GuildInteraction,
+    interaction: AnswerableInteraction,
     command: CommandDefinition,
     options: OptionValues,
     where: Arrival,
@@ -142,7 +139,7 @@ export function createInteractionHandler(
     const delivery: DiscordDelivery = {
       platform: 'discord',
       applicationId: interaction.applicationId,
-      guildId: interaction.guildId,
+      guildId: where.guildId,
       channelId: where.channelId,
       requesterId: interaction.user.id,
       interactionToken: interaction.token,
@@ -158,7 +155,7 @@ export function createInteractionHandler(
     const requester = requesterOf(interaction);
     const invocation = {
       platform: 'discord',
-      workspace: workspaceOf(interaction.guildId),
+      workspace: workspaceOf(where.guildId),
       requester,
       command,
       options,
@@ -180,7 +177,13 @@ export function createInteractionHandler(
       return;
     }
     const options = optionValuesOf(command, interaction);
-    await run(interaction, command, options, { channelId, receivedAt, acked }, command.isPrivate(options));
+    await run(
+      interaction,
+      command,
+      options,
+      { guildId: interaction.guildId, channelId, receivedAt, acked },
+      command.isPrivate(options),
+    );
   }
 
   async function onForm(interaction: ModalSubmitInteraction, acked: () => void): Promise<void> {
@@ -191,7 +194,13 @@ export function createInteractionHandler(
     const { channelId } = interaction;
     if (!interaction.inGuild() || !channelId) return replyPrivately(interaction, SERVERS_ONLY_TEXT);
     const secret = command.options.find((spec) => spec.type === 'string' && spec.secret);
-    await run(interaction, command, { [secret?.name ?? 'key']: key }, { channelId, receivedAt, acked }, true);
+    await run(
+      interaction,
+      command,
+      { [secret?.name ?? 'key']: key },
+      { guildId: interaction.guildId, channelId, receivedAt, acked },
+      true,
+    );
   }
 
   /**
@@ -207,9 +216,11 @@ export function createInteractionHandler(
     }
     const { command } = action;
     const { channelId } = interaction;
-    if (!interaction.inGuild() || !channelId) return replyPrivately(interaction, SERVERS_ONLY_TEXT);
+    // A private result handed over to a DM has its buttons there: the record says which server it is from.
+    const guildId = interaction.inGuild() ? interaction.guildId : await serverOfResult(action.options.result);
+    if (!guildId || !channelId) return replyPrivately(interaction, SERVERS_ONLY_TEXT);
     if (command.button !== 'removes') {
-      const where = { channelId, receivedAt, acked };
+      const where = { guildId, channelId, receivedAt, acked };
       return run(interaction, command, action.options, where, command.isPrivate(action.options));
     }
     try {
@@ -230,13 +241,23 @@ export function createInteractionHandler(
     });
     const invocation = {
       platform: 'discord',
-      workspace: workspaceOf(interaction.guildId),
+      workspace: workspaceOf(guildId),
       requester: requesterOf(interaction),
       command,
       options: action.options,
     } as const;
     const work = () => dispatch(invocation, reply, services);
     await (deps.ackFirst ? deps.ackFirst.afterAck(work) : work());
+  }
+
+  /**
+   * The server of a Discord result's record, for a click in a DM (one store read before the ack: a DM has no
+   * server to read it from); undefined when there is no such record.
+   */
+  async function serverOfResult(recordId: unknown): Promise<string | undefined> {
+    const record = await services.results?.get(String(recordId)).catch(() => undefined);
+    if (record?.platform !== 'discord') return undefined;
+    return /^discord:(\d+)$/.exec(record.workspace)?.[1];
   }
 
   /** After an unexpected failure the person still hears something, unless they already have. */

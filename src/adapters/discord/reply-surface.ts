@@ -18,7 +18,7 @@ import {
 import type { Clock, Logger } from '../../core/ports.js';
 import type { SecretBox } from '../../core/secret-box.js';
 import { createBotMessages } from './bot-messages.js';
-import { type DiscordDelivery, discordAddressOf } from './delivery.js';
+import { type DiscordDelivery, discordAddressOf, openDiscordAddress } from './delivery.js';
 import { describeDiscordError, isInteractionGone, isPostingForbidden } from './discord-errors.js';
 import type { DiscordMessenger, OutgoingMessage } from './messenger.js';
 import { postResult, type ResultPoster } from './result-posts.js';
@@ -241,6 +241,22 @@ export function createDiscordReplySurface(
     watching(jobId: string) {
       learnJob(jobId);
       armHandover();
+    },
+    // A private result handed over to a DM is shared from there: into the channel it was asked in, as the bot.
+    inChannelOf(address: unknown) {
+      const origin = openDiscordAddress(address, deps.sealer);
+      if (!origin || origin.channelId === delivery.channelId) return undefined;
+      return createDiscordReplySurface(
+        {
+          ...origin,
+          requesterId: delivery.requesterId,
+          ephemeral: false,
+          interactionToken: '',
+          tokenExpiresAt: 0,
+        },
+        deps,
+        { watchesJob: false },
+      );
     },
     privateText: (text: string) =>
       serial(async () => {
