@@ -150,4 +150,22 @@ describe('result buttons on Slack', () => {
     expect(submissions).toHaveLength(2);
     expect(submissions[1]?.body).toMatchObject({ prompt: 'a lighthouse' });
   });
+
+  it('a status result with no progress message gets Details on a new message after the images', async () => {
+    const current = await startWorld({ platforms: ['slack'] });
+    world = current;
+    await current.slackCommand('status done-slack-buttons');
+    const { channel, message } = await messageWithButtons(current);
+    expect(channel).toBe('C_PUBLIC');
+    expect(message.text).toBe('✅ Job `done-slack-buttons` is done: the image is above.');
+    expect(buttonsOf(message).map((button) => button.text.text)).toEqual(['Details']);
+    const files = current.slack.files(channel);
+    expect(files).toHaveLength(1);
+    // After the images, so "above" is true.
+    expect(Number(message.ts)).toBeGreaterThan(Number(files[0]?.ts));
+    await click(current, channel, message, 'Details');
+    expect(await heard(current, channel, 'U_MEMBER', /^ℹ️/)).toContain(
+      'Job `done-slack-buttons`: completed, 1 image.',
+    );
+  });
 });

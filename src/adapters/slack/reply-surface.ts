@@ -25,7 +25,13 @@ import {
 } from './channel-access.js';
 import { createPrivateNotifier, type RespondFn } from './private-notice.js';
 import { type PostedSlackResult, resultButtonBlocks } from './result-blocks.js';
-import { doneText, sentByDirectMessageText, uploadFailedText, uploadJobImages } from './result-upload.js';
+import {
+  doneAboveText,
+  doneText,
+  sentByDirectMessageText,
+  uploadFailedText,
+  uploadJobImages,
+} from './result-upload.js';
 import type { SlackDelivery } from './slack-delivery.js';
 import { describeSlackFailure } from './slack-errors.js';
 import type { BotIdentity } from './slack-identity.js';
@@ -179,7 +185,12 @@ export function createSlackReplySurface(context: SlackReplyContext): ReplySurfac
         return actions.length > 0 ? ts : undefined;
       }
       if (actions.length === 0) return undefined;
-      const posted = await client.chat.postMessage({ channel, text, ...blocks });
+      const above = doneAboveText(reply.jobId, count);
+      const posted = await client.chat.postMessage({
+        channel,
+        text: above,
+        blocks: resultButtonBlocks(above, actions),
+      });
       return posted.ts;
     } catch (error) {
       log.warn(

@@ -52,6 +52,11 @@ export function doneText(jobId: string, imageCount: number): string {
   return `✅ Job \`${jobId}\` is done: ${imageCount === 1 ? 'the image is' : `${imageCount} images are`} posted below.`;
 }
 
+/** The message with a result's buttons when there was no progress message: it comes after the images. */
+export function doneAboveText(jobId: string, imageCount: number): string {
+  return `✅ Job \`${jobId}\` is done: ${imageCount === 1 ? 'the image is' : `${imageCount} images are`} above.`;
+}
+
 /** What the requester hears in the channel when a private result went to their DM. */
 export function sentByDirectMessageText(jobId: string, imageCount: number): string {
   return `📬 Job \`${jobId}\` is done: I sent you ${imageCount === 1 ? 'the image' : `its ${imageCount} images`} in a direct message.`;
