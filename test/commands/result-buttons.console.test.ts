@@ -104,7 +104,8 @@ describe('result buttons (console)', () => {
     const first = await runConsole(current, ['/skidio imagine a lighthouse --private']);
     const id = recordIdOf(resultOf(first, '/skidio imagine'));
     // The kept bytes expire after 24 hours; the record (and its other buttons) lives on.
-    await current.services.store.delete(`result-images:${id}`);
+    for await (const [key] of current.services.store.entries('result-images:'))
+      await current.services.store.delete(key);
     const replies = await runConsole(current, [
       `/skidio share ${id}`,
       `/skidio delete ${id}`,
@@ -132,5 +133,25 @@ describe('result buttons (console)', () => {
     expect(imagined.actions?.some((action) => action.startsWith('/skidio share'))).toBe(false);
     const [reply] = await runConsole(current, [`/skidio share ${id}`]);
     expect(reply?.text).toBe('⚠️ This result is already in the channel for everyone.');
+  });
+
+  it('keeps a job’s images once for everyone who asked for it, and each person’s Share works', async () => {
+    const current = await started();
+    const replies = await runConsole(current, [
+      '/skidio status done-crowd private',
+      '/skidio status done-crowd private',
+    ]);
+    const ids = replies.filter((reply) => reply.kind === 'result').map(recordIdOf);
+    expect(new Set(ids).size).toBe(2);
+    const kept: string[] = [];
+    for await (const [key] of current.services.store.entries('result-images:')) kept.push(key);
+    expect(kept).toHaveLength(1);
+    const shared = await runConsole(
+      current,
+      ids.map((id) => `/skidio share ${id}`),
+    );
+    expect(shared.filter((reply) => reply.kind === 'result').map((reply) => reply.files?.length)).toEqual([
+      1, 1,
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * What the bot remembers of a posted result, so its buttons work after a restart and on any instance: a
- * record per person and result (kept 30 days) and the images' bytes (kept 24 hours, for Share). A button
+ * record per person and result (kept 30 days) and the job's images (one copy per job, kept 24 hours, for Share). A button
  * carries only the record's short id, never the state itself. The id is derived from the stored asker's id,
  * so a final reply tried again (by this instance or another) keeps the same record and the same buttons.
  */
@@ -54,7 +54,7 @@ export interface ResultRecords {
   images(id: string): Promise<ImageFile[] | undefined>;
   /** Notes what the adapter posted, for a later Delete. */
   notePosted(id: string, posted: unknown): Promise<void>;
-  /** Forgets the record and its images (after Delete). */
+  /** Forgets the record (after Delete); the job's images stay for others who asked for it, until they expire. */
   remove(id: string): Promise<void>;
 }
 
@@ -71,7 +71,14 @@ export function isResultRecordId(text: string): boolean {
 }
 
 const recordKey = (id: string) => `result:${id}`;
-const imagesKey = (id: string) => `result-images:${id}`;
+/** A job's images are one per workspace and job id (hashed: both may hold any character). */
+const jobHash = (key: WatchKey) =>
+  createHash('sha256')
+    .update(JSON.stringify([key.workspace, key.jobId]))
+    .digest('base64url')
+    .slice(0, 22);
+const imagesKey = (key: WatchKey) => `result-images:${jobHash(key)}`;
+const keptMarkerKey = (key: WatchKey) => `result-images-kept:${jobHash(key)}`;
 
 /** Builds the records on `store`. */
 export function createResultRecords(store: KeyValueStore, clock: Clock): ResultRecords {
@@ -94,22 +101,14 @@ export function createResultRecords(store: KeyValueStore, clock: Clock): ResultR
         imageCount: images.files.length,
         ...(asker.submission ? { submission: asker.submission } : {}),
       };
-      const bytes = images.files.reduce((total, file) => total + file.bytes.length, 0);
-      if (images.files.length > 0 && bytes <= MAX_KEPT_IMAGE_BYTES) {
-        const kept: KeptImage[] = images.files.map((file) => ({
-          name: file.name,
-          type: file.type,
-          base64: file.bytes.toString('base64'),
-          ...(file.sourceUrl ? { sourceUrl: file.sourceUrl } : {}),
-        }));
-        await store.set(imagesKey(id), kept, KEPT_IMAGES_TTL_MS);
-      }
+      await keepImages(key, images);
       await store.set(recordKey(id), record, RESULT_RECORD_TTL_MS);
       return record;
     },
     get: (id) => (isResultRecordId(id) ? store.get<ResultRecord>(recordKey(id)) : Promise.resolve(undefined)),
     async images(id) {
-      const kept = await store.get<KeptImage[]>(imagesKey(id));
+      const record = await store.get<ResultRecord>(recordKey(id));
+      const kept = record && (await store.get<KeptImage[]>(imagesKey(record)));
       return kept?.map((image) => ({
         name: image.name,
         type: image.type,
@@ -123,9 +122,28 @@ export function createResultRecords(store: KeyValueStore, clock: Clock): ResultR
       const left = record.completedAt + RESULT_RECORD_TTL_MS - clock.now();
       if (left > 0) await store.set(recordKey(id), { ...record, posted }, left);
     },
+    // The images are the job's, shared by everyone who asked for it: they stay for the others (and expire).
     async remove(id) {
-      await store.delete(imagesKey(id));
       await store.delete(recordKey(id));
     },
   };
+
+  /**
+   * Keeps a job's images once for everyone who asked for it (a crowd of 300 on one job stores one copy); a
+   * small marker says they are kept, so the next person's record does not read or write the bytes again.
+   */
+  async function keepImages(key: WatchKey, images: ResolvedImages): Promise<void> {
+    const bytes = images.files.reduce((total, file) => total + file.bytes.length, 0);
+    if (images.files.length === 0 || bytes > MAX_KEPT_IMAGE_BYTES) return;
+    const marker = keptMarkerKey(key);
+    if (await store.get<boolean>(marker)) return;
+    const kept: KeptImage[] = images.files.map((file) => ({
+      name: file.name,
+      type: file.type,
+      base64: file.bytes.toString('base64'),
+      ...(file.sourceUrl ? { sourceUrl: file.sourceUrl } : {}),
+    }));
+    await store.set(imagesKey(key), kept, KEPT_IMAGES_TTL_MS);
+    await store.set(marker, true, KEPT_IMAGES_TTL_MS);
+  }
 }
