@@ -52,13 +52,15 @@ export interface ResultRecords {
   get(id: string): Promise<ResultRecord | undefined>;
   /** The kept images; undefined once they expired (or were too large to keep). */
   images(id: string): Promise<ImageFile[] | undefined>;
-  /** Notes what the adapter posted, for a later Delete. */
-  notePosted(id: string, posted: unknown): Promise<void>;
+  /** Notes what the adapter posted with `record` (as `keep` returned it), for a later Delete. */
+  notePosted(record: ResultRecord, posted: unknown): Promise<void>;
   /** Forgets the record (after Delete); the job's images stay for others who asked for it, until they expire. */
   remove(id: string): Promise<void>;
 }
 
 const RECORD_ID = /^[A-Za-z0-9_-]{16}$/;
+/** Jobs remembered in-process as kept; past this the memory starts again (the store's marker still holds). */
+const KEPT_HERE_MAX = 1_000;
 
 /** The record id of `askerId`'s result: 96 bits of its hash, in 16 URL-safe characters. */
 export function resultRecordId(askerId: string): string {
@@ -82,11 +84,12 @@ const keptMarkerKey = (key: WatchKey) => `result-images-kept:${jobHash(key)}`;
 
 /** Builds the records on `store`. */
 export function createResultRecords(store: KeyValueStore, clock: Clock): ResultRecords {
+  // Jobs whose images this process kept lately; bounded, and only a shortcut (the marker is the truth).
+  const keptHere = new Map<string, number>();
   return {
     async keep(key, asker, images) {
+      // Written whole each time (no read first): a final reply tried again gets the same id and buttons.
       const id = resultRecordId(asker.id);
-      const earlier = await store.get<ResultRecord>(recordKey(id));
-      if (earlier) return earlier;
       const record: ResultRecord = {
         id,
         workspace: key.workspace,
@@ -116,11 +119,9 @@ export function createResultRecords(store: KeyValueStore, clock: Clock): ResultR
         ...(image.sourceUrl ? { sourceUrl: image.sourceUrl } : {}),
       }));
     },
-    async notePosted(id, posted) {
-      const record = await store.get<ResultRecord>(recordKey(id));
-      if (!record) return;
+    async notePosted(record, posted) {
       const left = record.completedAt + RESULT_RECORD_TTL_MS - clock.now();
-      if (left > 0) await store.set(recordKey(id), { ...record, posted }, left);
+      if (left > 0) await store.set(recordKey(record.id), { ...record, posted }, left);
     },
     // The images are the job's, shared by everyone who asked for it: they stay for the others (and expire).
     async remove(id) {
@@ -136,7 +137,9 @@ export function createResultRecords(store: KeyValueStore, clock: Clock): ResultR
     const bytes = images.files.reduce((total, file) => total + file.bytes.length, 0);
     if (images.files.length === 0 || bytes > MAX_KEPT_IMAGE_BYTES) return;
     const marker = keptMarkerKey(key);
-    if (await store.get<boolean>(marker)) return;
+    // This process kept them already (a crowd on one job): not even the marker is read again.
+    const keptUntil = keptHere.get(marker) ?? 0;
+    if (keptUntil > clock.now() || (await store.get<boolean>(marker))) return remember(marker);
     const kept: KeptImage[] = images.files.map((file) => ({
       name: file.name,
       type: file.type,
@@ -145,5 +148,12 @@ export function createResultRecords(store: KeyValueStore, clock: Clock): ResultR
     }));
     await store.set(imagesKey(key), kept, KEPT_IMAGES_TTL_MS);
     await store.set(marker, true, KEPT_IMAGES_TTL_MS);
+    remember(marker);
+  }
+
+  function remember(marker: string): void {
+    if (keptHere.size >= KEPT_HERE_MAX) keptHere.clear();
+    // A little short of the marker's own expiry: after that the bytes are kept again, not assumed.
+    if (!keptHere.has(marker)) keptHere.set(marker, clock.now() + KEPT_IMAGES_TTL_MS / 2);
   }
 }

@@ -221,7 +221,7 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
     if (!results) return undefined;
     try {
       const record = await results.keep(key, asker, event.images);
-      return { actions: actionsFor(record), notePosted: (posted) => results.notePosted(record.id, posted) };
+      return { actions: actionsFor(record), notePosted: (posted) => results.notePosted(record, posted) };
     } catch (error) {
       logger.warn(
         { err: error, jobId: key.jobId },
