@@ -18,6 +18,7 @@ import type { CommandDefinition, CommandServices, OptionValues, Requester } from
 import { dispatch } from '../../core/dispatch.js';
 import { UNEXPECTED_ERROR_TEXT } from '../../core/messages.js';
 import type { Clock, Logger } from '../../core/ports.js';
+import { settledRecord } from '../../core/results/result-access.js';
 import { buttonCommandOf } from '../../core/results/result-actions.js';
 import type { SecretBox } from '../../core/secret-box.js';
 import type { BotMetrics } from '../../metrics.js';
@@ -251,11 +252,12 @@ export function createInteractionHandler(
   }
 
   /**
-   * The server of a Discord result's record, for a click in a DM (one store read before the ack: a DM has no
+   * The server of a Discord result's record, for a click in a DM (read before the ack, as a DM has no
    * server to read it from); undefined when there is no such record.
    */
   async function serverOfResult(recordId: unknown): Promise<string | undefined> {
-    const record = await services.results?.get(String(recordId)).catch(() => undefined);
+    if (!services.results) return undefined;
+    const record = await settledRecord(services, String(recordId)).catch(() => undefined);
     if (record?.platform !== 'discord') return undefined;
     return /^discord:(\d+)$/.exec(record.workspace)?.[1];
   }

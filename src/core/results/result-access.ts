@@ -6,6 +6,9 @@ import type { CommandServices, Invocation, OptionSpec, Requester } from '../comm
 import { BadInputError, NotConfiguredError, ResultUnavailableError } from '../errors.js';
 import { isResultRecordId, type ResultRecord, type ResultRecords } from './result-records.js';
 
+/** How long a click waits for a record not found at first (it may still be being written). */
+const RECORD_SETTLE_MS = 500;
+
 /** The option every button command takes: the record id its button carries. */
 export const resultOption: OptionSpec = {
   name: 'result',
@@ -27,9 +30,23 @@ export function resultRecordsOf(services: CommandServices): ResultRecords {
   return services.results;
 }
 
+/**
+ * The record `id`, once written: a record is written while its result is posted, so a click that outruns
+ * that write finds it a moment later. Undefined when there is none.
+ */
+export async function settledRecord(
+  services: CommandServices,
+  id: string,
+): Promise<ResultRecord | undefined> {
+  const records = resultRecordsOf(services);
+  return (
+    (await records.get(id)) ?? (await services.clock.sleep(RECORD_SETTLE_MS).then(() => records.get(id)))
+  );
+}
+
 /** The record the invocation's `result` names, in its own workspace only; refuses when it is gone. */
 export async function findResult(services: CommandServices, invocation: Invocation): Promise<ResultRecord> {
-  const record = await resultRecordsOf(services).get(String(invocation.options.result));
+  const record = await settledRecord(services, String(invocation.options.result));
   // Another workspace's record reads as unknown: a record id says nothing about who else uses the bot.
   if (!record || record.workspace !== invocation.workspace) {
     throw new ResultUnavailableError(

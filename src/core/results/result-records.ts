@@ -47,8 +47,8 @@ interface KeptImage {
 
 /** The records and kept images, in the bot's shared store. */
 export interface ResultRecords {
-  /** Records the result `asker` is about to receive (again, harmlessly, when a reply is retried). */
-  keep(key: WatchKey, asker: StoredAsker, images: ResolvedImages): Promise<ResultRecord>;
+  /** Stores `record` (from `resultRecordOf`) and the job's images (again, harmlessly, when a reply is retried). */
+  keep(record: ResultRecord, images: ResolvedImages): Promise<void>;
   get(id: string): Promise<ResultRecord | undefined>;
   /** The kept images; undefined once they expired (or were too large to keep). */
   images(id: string): Promise<ImageFile[] | undefined>;
@@ -82,31 +82,37 @@ const jobHash = (key: WatchKey) =>
 const imagesKey = (key: WatchKey) => `result-images:${jobHash(key)}`;
 const keptMarkerKey = (key: WatchKey) => `result-images-kept:${jobHash(key)}`;
 
+/** The record of the result `asker` is about to receive: the same id each time the reply is tried. */
+export function resultRecordOf(
+  key: WatchKey,
+  asker: StoredAsker,
+  images: ResolvedImages,
+  completedAt: number,
+): ResultRecord {
+  return {
+    id: resultRecordId(asker.id),
+    workspace: key.workspace,
+    jobId: key.jobId,
+    platform: asker.platform,
+    address: asker.address,
+    requesterId: asker.requesterId,
+    mention: asker.mention,
+    askedAt: asker.joinedAt,
+    completedAt,
+    private: asker.private === true,
+    imageCount: images.files.length,
+    ...(asker.submission ? { submission: asker.submission } : {}),
+  };
+}
+
 /** Builds the records on `store`. */
 export function createResultRecords(store: KeyValueStore, clock: Clock): ResultRecords {
   // Jobs whose images this process kept lately; bounded, and only a shortcut (the marker is the truth).
   const keptHere = new Map<string, number>();
   return {
-    async keep(key, asker, images) {
-      // Written whole each time (no read first): a final reply tried again gets the same id and buttons.
-      const id = resultRecordId(asker.id);
-      const record: ResultRecord = {
-        id,
-        workspace: key.workspace,
-        jobId: key.jobId,
-        platform: asker.platform,
-        address: asker.address,
-        requesterId: asker.requesterId,
-        mention: asker.mention,
-        askedAt: asker.joinedAt,
-        completedAt: clock.now(),
-        private: asker.private === true,
-        imageCount: images.files.length,
-        ...(asker.submission ? { submission: asker.submission } : {}),
-      };
-      await keepImages(key, images);
-      await store.set(recordKey(id), record, RESULT_RECORD_TTL_MS);
-      return record;
+    async keep(record, images) {
+      await keepImages(record, images);
+      await store.set(recordKey(record.id), record, RESULT_RECORD_TTL_MS);
     },
     get: (id) => (isResultRecordId(id) ? store.get<ResultRecord>(recordKey(id)) : Promise.resolve(undefined)),
     async images(id) {

@@ -20,7 +20,7 @@ import { errorText } from '../messages.js';
 import type { Clock, Logger, WorkspaceId } from '../ports.js';
 import type { ReplySurface } from '../reply-surface.js';
 import { actionsFor } from '../results/result-actions.js';
-import type { ResultRecords } from '../results/result-records.js';
+import { type ResultRecords, resultRecordOf } from '../results/result-records.js';
 import type { SkidioClient } from '../skidio-client.js';
 import type { RunTurn, TurnOutcome, TurnState } from './engine.js';
 import { readJobClock } from './job-clock.js';
@@ -198,10 +198,11 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
       // Counted before posting: a reply that brings the process down still runs out of attempts.
       await state.updateAsker(key, { ...asker, finalAttempts: attempts });
       const event = final(clock.now() - asker.joinedAt);
-      const extras = event.kind === 'completed' ? await recordResult(key, asker, event) : undefined;
-      if (await tell(surface, key, asker, event, logger, extras)) {
-        return await close(key, asker);
-      }
+      const recording = event.kind === 'completed' ? recordResult(key, asker, event) : undefined;
+      const told = await tell(surface, key, asker, event, logger, recording?.extras);
+      // The record is written while the result is posted, and is in the store before the person is done.
+      await recording?.written;
+      if (told) return await close(key, asker);
     } catch (error) {
       // The store failed around the post: the claim goes back (in one process it would never lapse).
       await state.release(key, asker.id).catch(() => undefined);
@@ -211,24 +212,35 @@ export function createTurnRunner(deps: TurnDeps): RunTurn {
     return 'owed';
   }
 
-  /** The record a result's buttons read; without one (no records, or the store failed) it has no buttons. */
-  async function recordResult(
+  /**
+   * Starts writing the record a result's buttons read (beside the post, not before it: a crowd's posts do not
+   * wait on the store); the buttons are known at once. If the write fails the buttons answer that the result
+   * is no longer available; the result itself is posted all the same.
+   */
+  function recordResult(
     key: WatchKey,
     asker: StoredAsker,
     event: Extract<WatchEvent, { kind: 'completed' }>,
-  ): Promise<ResultExtras | undefined> {
+  ): { extras: ResultExtras; written: Promise<void> } | undefined {
     const { results } = deps;
     if (!results) return undefined;
-    try {
-      const record = await results.keep(key, asker, event.images);
-      return { actions: actionsFor(record), notePosted: (posted) => results.notePosted(record, posted) };
-    } catch (error) {
-      logger.warn(
-        { err: error, jobId: key.jobId },
-        'could not record a result; it is posted without buttons',
+    const record = resultRecordOf(key, asker, event.images, clock.now());
+    const written = results
+      .keep(record, event.images)
+      .catch((error: unknown) =>
+        logger.warn({ err: error, jobId: key.jobId }, 'could not record a result; its buttons will not work'),
       );
-      return undefined;
-    }
+    return {
+      written,
+      extras: {
+        actions: actionsFor(record),
+        // After the record's own write, so that this one is the last.
+        notePosted: async (posted) => {
+          await written;
+          await results.notePosted(record, posted);
+        },
+      },
+    };
   }
 
   async function close(key: WatchKey, asker: StoredAsker): Promise<'done'> {
