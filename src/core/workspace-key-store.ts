@@ -33,6 +33,8 @@ export interface WorkspaceKeyStore {
   describe(workspace: WorkspaceId): Promise<KeyDescription | undefined>;
   /** True when a key was removed. */
   clear(workspace: WorkspaceId): Promise<boolean>;
+  /** The workspaces with a key whose id starts with `prefix` (an Enterprise Grid org's teams: `slack:E123:`). */
+  workspacesUnder(prefix: string): Promise<WorkspaceId[]>;
   /**
    * Opens every stored key once: throws `NotConfiguredError` (a start-up error) when keys are stored but the
    * secret is missing or wrong, and re-seals keys still under the previous secret.
@@ -133,6 +135,13 @@ export function createWorkspaceKeyStore(
     },
     async clear(workspace) {
       return guarded('written', () => store.delete(storageKey(workspace)));
+    },
+    async workspacesUnder(prefix) {
+      return guarded('read', async () => {
+        const found: WorkspaceId[] = [];
+        for await (const [key] of store.entries(storageKey(prefix))) found.push(key.slice(PREFIX.length));
+        return found;
+      });
     },
     async verify() {
       const records = await guarded('read', async () => {

@@ -51,14 +51,27 @@ async function forget(deps: UninstallDeps, ids: EnvelopeIds, reason: string): Pr
       ? { teamId: undefined, enterpriseId: enterpriseId ?? '', isEnterpriseInstall: true }
       : { teamId: teamId ?? '', enterpriseId, isEnterpriseInstall: false },
   );
-  const removed = { key: false, watches: 0 };
-  if (teamId) {
-    const workspace = slackWorkspaceId(teamId, enterpriseId);
-    removed.key = await deps.services.keys.clear(workspace);
-    removed.watches = await deps.services.watcher.forgetWorkspace(workspace);
+  // An org-wide uninstall removes the app from every team of the organization, not only the event's team.
+  const workspaces = new Set(
+    isEnterpriseInstall && enterpriseId
+      ? await deps.services.keys.workspacesUnder(slackWorkspaceId('', enterpriseId))
+      : [],
+  );
+  if (teamId) workspaces.add(slackWorkspaceId(teamId, enterpriseId));
+  const removed = { keys: 0, watches: 0 };
+  for (const workspace of workspaces) {
+    if (await deps.services.keys.clear(workspace)) removed.keys += 1;
+    removed.watches += await deps.services.watcher.forgetWorkspace(workspace);
   }
   deps.log.info(
-    { team: teamId, reason, keyRemoved: removed.key, watchesEnded: removed.watches },
+    {
+      team: teamId,
+      ...(isEnterpriseInstall ? { enterprise: enterpriseId, workspaces: workspaces.size } : {}),
+      reason,
+      keyRemoved: removed.keys > 0,
+      keysRemoved: removed.keys,
+      watchesEnded: removed.watches,
+    },
     'Slack workspace removed the app: its installation, key and watches are gone',
   );
 }

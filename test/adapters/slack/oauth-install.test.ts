@@ -3,7 +3,12 @@
  * approval page and `oauth.v2.access`, with two workspaces that each post with their own bot token.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { sendAppUninstalled, sendTokensRevoked } from '../../fakes/slack/index.js';
+import {
+  eventCallback,
+  sendAppUninstalled,
+  sendSignedJson,
+  sendTokensRevoked,
+} from '../../fakes/slack/index.js';
 import {
   OTHER_API_KEY,
   SIGNING_SECRET,
@@ -177,6 +182,33 @@ describe('Slack OAuth installs', () => {
     const ack = await current.slackCommand('help', { team_id: A.team });
     expect(ack.status).toBe(200);
     expect(current.slack.calls.filter((call) => call.method !== 'oauth.v2.access')).toEqual([]);
+  });
+
+  it('an org-wide uninstall (Enterprise Grid) forgets the keys of every team of the org, and only theirs', async () => {
+    world = await startSlackWorld(TWO_WORKSPACES);
+    const current = world;
+    const { keys } = current.services;
+    await keys.set('slack:E0000001:T0000001', TEST_API_KEY, 'org admin');
+    await keys.set('slack:E0000001:T0000009', TEST_API_KEY, 'org admin');
+    await keys.set('slack:E0000002:T0000003', OTHER_API_KEY, 'another org');
+    await keys.set(`slack:${B.team}`, OTHER_API_KEY, 'a plain workspace');
+    const event = {
+      ...eventCallback(A.team, { type: 'app_uninstalled' }, 'E0000001'),
+      is_enterprise_install: true,
+    };
+    expect((await sendSignedJson(current.slackUrl, SIGNING_SECRET, event)).status).toBe(200);
+    await current.log.waitForMessage(
+      'Slack workspace removed the app: its installation, key and watches are gone',
+    );
+
+    expect(await keys.describe('slack:E0000001:T0000001')).toBeUndefined();
+    expect(await keys.describe('slack:E0000001:T0000009')).toBeUndefined();
+    expect(await keys.describe('slack:E0000002:T0000003')).toBeDefined();
+    expect(await keys.describe(`slack:${B.team}`)).toBeDefined();
+    const removed = current.log
+      .entries()
+      .find((entry) => String(entry.msg).startsWith('Slack workspace removed'));
+    expect(removed).toMatchObject({ enterprise: 'E0000001', workspaces: 2, keysRemoved: 2 });
   });
 
   it('forgets an uninstalled workspace: installation, key and watches; the other is unaffected', async () => {
