@@ -95,6 +95,26 @@ describe('imagine with webhooks (PUBLIC_URL set)', () => {
     await deliveredByWebhook(world);
   });
 
+  it('a watch resumed after a restart still waits for its webhook, not polling fast (in-process engine)', async () => {
+    const current = await startWorld({
+      platforms: ['slack'],
+      webhooks: true,
+      simulator: { queueMs: 200, runMs: 3_000 },
+      overrides: withFallback(60_000),
+    });
+    world = current;
+    const since = current.slack.calls.length;
+    await current.slackCommand('imagine a lighthouse in fog');
+    const { jobId } = await submitted(current);
+    await current.slack.waitForCall('chat.postMessage', (call) => current.slack.calls.indexOf(call) >= since);
+    expect(await current.restart()).toBe(1);
+    const final = await current.slackFinal(since, { timeoutMs: 20_000 });
+    expect(final.method).toBe('files.completeUploadExternal');
+    // Before the restart one check, after it one on resuming and one when the webhook came: the fast cadence
+    // (every 200 ms here) would have made about fifteen.
+    expect(statusChecks(current, jobId)).toBeLessThanOrEqual(3);
+  });
+
   it('answers 404 to an unknown token and to a path without one', async () => {
     world = await startWorld({ platforms: ['slack'], webhooks: true });
     const base = world.slackUrl.replace('/slack/events', '');

@@ -143,7 +143,8 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
       const { surface, ...who } = newAsker;
       const asker: StoredAsker = { id: randomUUID(), ...who, joinedAt: now, address: surface.delivery };
       surfaces.set(asker.id, { surface, since: now });
-      const outcome = await state.join(key, asker, caps, now).catch((error: unknown) => {
+      const webhookExpected = watchOptions.webhookExpected === true;
+      const outcome = await state.join(key, asker, caps, now, { webhookExpected }).catch((error: unknown) => {
         surfaces.delete(asker.id);
         throw error;
       });
@@ -153,7 +154,7 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
       }
       surface.watching?.(key.jobId);
       if (outcome.kind === 'started') {
-        await engine.add(firstTurn(outcome.watch, schedule.firstCheckMs, watchOptions.webhookExpected));
+        await engine.add(firstTurn(outcome.watch, schedule.firstCheckMs, webhookExpected));
         return;
       }
       // A late joiner hears where the job stands now rather than waiting for the next change (the state
@@ -168,7 +169,9 @@ export function createJobWatcher(options: JobWatcherOptions): JobWatcher & {
       await engine.start(runTurn);
       // A durable engine ignores watches it already has; this adds only those a crash left without a turn.
       const stored = await state.list();
-      for (const watch of stored) await engine.add(firstTurn(watch, schedule.firstCheckMs));
+      for (const watch of stored) {
+        await engine.add(firstTurn(watch, schedule.firstCheckMs, watch.webhookExpected === true));
+      }
       return { resumed: stored.length };
     },
     async hurry(key) {

@@ -111,7 +111,7 @@ export function createMemoryWatchState(store: KeyValueStore): WatchState {
   const countIn = (workspace: string) => watchesIn.get(workspace) ?? 0;
 
   return {
-    async join(key, asker, caps: WatchCaps, now): Promise<JoinOutcome> {
+    async join(key, asker, caps: WatchCaps, now, options = {}): Promise<JoinOutcome> {
       await ready();
       const text = watchKeyText(key);
       const existing = held.get(text);
@@ -128,7 +128,13 @@ export function createMemoryWatchState(store: KeyValueStore): WatchState {
       }
       const generation = (generations.get(text) ?? 0) + 1;
       generations.set(text, generation);
-      const watch: StoredWatch = { workspace: key.workspace, jobId: key.jobId, startedAt: now, generation };
+      const watch: StoredWatch = {
+        workspace: key.workspace,
+        jobId: key.jobId,
+        startedAt: now,
+        generation,
+        ...(options.webhookExpected ? { webhookExpected: true } : {}),
+      };
       hold(text, { watch, askers: new Map([[asker.id, asker]]), lastStatus: undefined });
       await store.set(`${WATCH_PREFIX}${text}`, watch);
       await store.set(askerKey(text, asker.id), asker);

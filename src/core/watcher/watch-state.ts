@@ -10,6 +10,11 @@ import type { ProgressStatus, StoredAsker, WatchKey } from './types.js';
 export interface StoredWatch extends WatchKey {
   startedAt: number;
   generation: number;
+  /**
+   * The job was submitted with a webhook: a watch resumed after a restart keeps the slow fallback plan. Kept
+   * by the state of one process; on Redis the BullMQ turn carries it and resumed turns are not rebuilt.
+   */
+  webhookExpected?: boolean;
 }
 
 /** What `join` did. */
@@ -33,7 +38,13 @@ export interface WatchState {
    * Adds `asker` to the job's watch, starting the watch when there is none (within `caps`). A joiner is stored
    * as having heard `lastStatus` in the same atomic step: the caller tells them, no turn does it again.
    */
-  join(key: WatchKey, asker: StoredAsker, caps: WatchCaps, now: number): Promise<JoinOutcome>;
+  join(
+    key: WatchKey,
+    asker: StoredAsker,
+    caps: WatchCaps,
+    now: number,
+    options?: { webhookExpected?: boolean },
+  ): Promise<JoinOutcome>;
   /** Everyone still waiting on the job. */
   askers(key: WatchKey): Promise<StoredAsker[]>;
   /** Rewrites one asker (what they heard, attempts, a new address); no-op when they have left. */
