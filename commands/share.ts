@@ -26,7 +26,7 @@ export const shareCommand: CommandDefinition = {
     const { requester } = invocation;
     if (!record.private) throw new BadInputError('This result is already in the channel for everyone.');
     requireOwnerOrAdmin(record, requester, 'share');
-    const files = await resultRecordsOf(services).images(record.id);
+    const files = await resultRecordsOf(services).images(record);
     if (!files || files.length === 0) {
       const again = record.submission ? ` Make new ones with Again (\`/skidio again ${record.id}\`).` : '';
       throw new ResultUnavailableError(

@@ -149,6 +149,10 @@ function jobFailedText(error: JobFailedError): string {
   }
 }
 
+/** The answer to a button this bot does not know (a message from an older version, or another app's). */
+export const UNKNOWN_BUTTON_TEXT =
+  '⚠️ That button no longer works (the bot may have been updated). Try `/skidio help`.';
+
 /** The answer to a command that arrives while the bot shuts down. */
 export const BOT_RESTARTING_TEXT = '♻️ The bot is restarting; try again in a minute.';
 

@@ -16,7 +16,7 @@ import {
 import type { AckFirst } from '../../core/ack-first.js';
 import type { CommandDefinition, CommandServices, OptionValues, Requester } from '../../core/command.js';
 import { dispatch } from '../../core/dispatch.js';
-import { UNEXPECTED_ERROR_TEXT } from '../../core/messages.js';
+import { UNEXPECTED_ERROR_TEXT, UNKNOWN_BUTTON_TEXT } from '../../core/messages.js';
 import type { Clock, Logger } from '../../core/ports.js';
 import { settledRecord } from '../../core/results/result-access.js';
 import { buttonCommandOf } from '../../core/results/result-actions.js';
@@ -29,7 +29,7 @@ import { keyForm, submittedKey } from './key-form.js';
 import type { DiscordMessenger } from './messenger.js';
 import { createRemovalSurface } from './removal-surface.js';
 import { createDiscordReplySurface } from './reply-surface.js';
-import { SERVERS_ONLY_TEXT, UNKNOWN_BUTTON_TEXT, UNKNOWN_COMMAND_TEXT } from './texts.js';
+import { SERVERS_ONLY_TEXT, UNKNOWN_COMMAND_TEXT } from './texts.js';
 
 /** How long an interaction id is remembered: Discord keeps an interaction answerable for 15 minutes. */
 const INTERACTION_MEMORY_MS = 15 * 60_000;

@@ -41,10 +41,6 @@ export const SERVERS_ONLY_TEXT =
 export const UNKNOWN_COMMAND_TEXT =
   "⚠️ I don't know that command (the bot may have been updated). Try `/skidio help`.";
 
-/** The answer to a button this process does not know (a message from another bot version or app). */
-export const UNKNOWN_BUTTON_TEXT =
-  '⚠️ That button no longer works (the bot may have been updated). Try `/skidio help`.';
-
 /** The answer to an interaction Discord sent incomplete (no command data, or no user). */
 export const UNREADABLE_INTERACTION_TEXT =
   "⚠️ I couldn't read that command: Discord sent it incomplete. Try again, or try `/skidio help`.";

@@ -6,6 +6,7 @@
 import type { App, webApi } from '@slack/bolt';
 import type { ReplySurface } from '../../core/command.js';
 import { dispatch } from '../../core/dispatch.js';
+import { UNKNOWN_BUTTON_TEXT } from '../../core/messages.js';
 import type { Logger } from '../../core/ports.js';
 import { buttonCommandOf } from '../../core/results/result-actions.js';
 import { learnBotIdentity, type SlackListenerDeps, slackRequester } from './listener-context.js';
@@ -74,7 +75,7 @@ export function registerResultButtons(app: App, deps: SlackListenerDeps): void {
         log.warn({ actionId: actionId.slice(0, 80) }, 'a Slack button this bot cannot run');
         await respond({
           response_type: 'ephemeral',
-          text: '⚠️ That button no longer works (the bot may have been updated). Try `/skidio help`.',
+          text: UNKNOWN_BUTTON_TEXT,
         }).catch(() => undefined);
         return;
       }

@@ -57,7 +57,7 @@ export async function findResult(services: CommandServices, invocation: Invocati
 }
 
 /** The person who asked, or a workspace admin. */
-export function isOwnerOrAdmin(record: ResultRecord, requester: Requester): boolean {
+function isOwnerOrAdmin(record: ResultRecord, requester: Requester): boolean {
   return requester.isAdmin || requester.id === record.requesterId;
 }
 

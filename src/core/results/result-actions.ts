@@ -1,7 +1,7 @@
 /**
  * The buttons under a result, platform-neutral: each is a command (`again`, `share`, `details`, `delete`)
  * run on a stored record. Adapters draw them (Discord buttons, Slack Block Kit, console command lines) and
- * turn a click back into an invocation of that command with `actionOptions`.
+ * turn a click back into an invocation of that command (`buttonCommandOf`).
  */
 import type { CommandDefinition, OptionValues } from '../command.js';
 import type { ResultRecord } from './result-records.js';

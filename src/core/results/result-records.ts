@@ -1,8 +1,9 @@
 /**
  * What the bot remembers of a posted result, so its buttons work after a restart and on any instance: a
- * record per person and result (kept 30 days) and the job's images (one copy per job, kept 24 hours, for Share). A button
- * carries only the record's short id, never the state itself. The id is derived from the stored asker's id,
- * so a final reply tried again (by this instance or another) keeps the same record and the same buttons.
+ * record per person and result (kept 30 days) and the job's images (one copy per job, kept 24 hours, for
+ * Share). A button carries only the record's short id, never the state itself. The id is derived from the
+ * stored asker's id, so a final reply tried again (by this instance or another) keeps the same record and the
+ * same buttons.
  */
 import { createHash } from 'node:crypto';
 import type { ImageType } from '../image-type.js';
@@ -50,8 +51,8 @@ export interface ResultRecords {
   /** Stores `record` (from `resultRecordOf`) and the job's images (again, harmlessly, when a reply is retried). */
   keep(record: ResultRecord, images: ResolvedImages): Promise<void>;
   get(id: string): Promise<ResultRecord | undefined>;
-  /** The kept images; undefined once they expired (or were too large to keep). */
-  images(id: string): Promise<ImageFile[] | undefined>;
+  /** The kept images of `record`'s job; undefined once they expired (or were too large to keep). */
+  images(record: ResultRecord): Promise<ImageFile[] | undefined>;
   /** Notes what the adapter posted with `record` (as `keep` returned it), for a later Delete. */
   notePosted(record: ResultRecord, posted: unknown): Promise<void>;
   /** Forgets the record (after Delete); the job's images stay for others who asked for it, until they expire. */
@@ -115,9 +116,8 @@ export function createResultRecords(store: KeyValueStore, clock: Clock): ResultR
       await store.set(recordKey(record.id), record, RESULT_RECORD_TTL_MS);
     },
     get: (id) => (isResultRecordId(id) ? store.get<ResultRecord>(recordKey(id)) : Promise.resolve(undefined)),
-    async images(id) {
-      const record = await store.get<ResultRecord>(recordKey(id));
-      const kept = record && (await store.get<KeptImage[]>(imagesKey(record)));
+    async images(record) {
+      const kept = await store.get<KeptImage[]>(imagesKey(record));
       return kept?.map((image) => ({
         name: image.name,
         type: image.type,
